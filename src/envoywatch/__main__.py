@@ -1,0 +1,3 @@
+from envoywatch.cli import app
+
+app()
