@@ -1,0 +1,82 @@
+"""The source contract: detect a format from a file's first bytes, then stream its records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from envoywatch.domain import Parsed, Reject
+from envoywatch.plugins import Registry
+
+SAMPLE_BYTES = 65_536
+
+
+@dataclass(slots=True)
+class Sample:
+    """The start of a file, for detection: raw bytes and the text decoded leniently."""
+
+    path: Path
+    head: bytes
+
+    @property
+    def text(self) -> str:
+        return self.head.decode("utf-8-sig", errors="replace")
+
+    @property
+    def first_line(self) -> str:
+        return self.text.lstrip().split("\n", 1)[0]
+
+
+class Source:
+    """Base for an importer. `detect` returns a confidence in 0..1; `read` streams records.
+
+    `read` must stream (never load the whole file), yield a `Reject` with a reason for each
+    bad record and go on, and number records so that an interrupted ingest can skip the
+    first N records it already stored.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = ""
+
+    def detect(self, sample: Sample) -> float:
+        return 0.0
+
+    def read(self, path: Path, options: dict[str, str] | None = None) -> Iterator[Parsed | Reject]:
+        raise NotImplementedError
+
+
+SOURCES: Registry[type[Source]] = Registry("source")
+
+
+def source(cls: type[Source]) -> type[Source]:
+    """Class decorator that registers an importer under its `name`."""
+    SOURCES.add(cls.name, cls)
+    return cls
+
+
+class UnknownFormat(ValueError):
+    """The file matches no known format."""
+
+
+def read_sample(path: Path) -> Sample:
+    with open(path, "rb") as f:
+        return Sample(path=path, head=f.read(SAMPLE_BYTES))
+
+
+def detect_format(path: Path) -> str:
+    """Name of the source that best recognises the file, or UnknownFormat."""
+    from envoywatch.sources import load_builtins
+
+    load_builtins()
+    sample = read_sample(path)
+    scored = sorted(((cls().detect(sample), cls.name) for cls in SOURCES), reverse=True)
+    if not scored or scored[0][0] <= 0:
+        known = ", ".join(SOURCES.names())
+        raise UnknownFormat(
+            f"{path}: not a format envoywatch knows ({known}); "
+            "for other CSV or JSONL files use --format generic --map text=COLUMN,..."
+        )
+    return scored[0][1]
