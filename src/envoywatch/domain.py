@@ -86,12 +86,25 @@ class Reject:
 
 
 @dataclass(slots=True)
+class Block:
+    """A public block record: `blocker` blocked `blocked` (Bluesky app.bsky.graph.block)."""
+
+    platform: str
+    blocker: AccountRef
+    blocked: AccountRef
+    created_at: datetime | None = None
+    uri: str | None = None
+    raw: Any = None
+
+
+@dataclass(slots=True)
 class Parsed:
-    """What one source record yields: one or more posts (a page with includes gives many)."""
+    """What one source record yields: posts (a page with includes gives many), authors, blocks."""
 
     where: Location
-    posts: list[Post]
+    posts: list[Post] = field(default_factory=list)
     accounts: list[AccountRef] = field(default_factory=list)  # extra authors seen (includes.users)
+    blocks: list[Block] = field(default_factory=list)
 
 
 MAX_TEXT = 100_000  # characters kept of one post's text; longer is cut and flagged
