@@ -1,0 +1,73 @@
+"""Annotate a workspace: every post not yet annotated (or stale after a model upgrade)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from envoywatch.analysis.base import Context
+from envoywatch.analysis.embed import MODEL_NAME
+from envoywatch.analysis.pipeline import Pipeline
+from envoywatch.store import annotations as store_ann
+from envoywatch.store.db import Store
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class AnalyzeResult:
+    annotated: int
+    reresolved_veiled: int
+    version: str
+    events: dict[str, int]
+
+    def summary(self) -> dict:
+        return {"annotated": self.annotated, "reresolved_veiled": self.reresolved_veiled,
+                "version": self.version, "events": self.events}
+
+
+def _context(store: Store, fast: bool, ids: list[int]) -> Context:
+    ctx = Context(fast=fast, target_priors=store_ann.target_priors(store))
+    if not fast:
+        for pid, vec in store_ann.load_embeddings(store, ids, MODEL_NAME).items():
+            ctx.put_embedding(str(pid), vec)
+    return ctx
+
+
+def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = False,
+                 progress: Progress | None = None, batch: int = 256) -> int:
+    """Annotate these posts in batches; each batch is written in one transaction."""
+    done = 0
+    for i in range(0, len(ids), batch):
+        chunk = ids[i : i + batch]
+        ctx = _context(store, fast, chunk)
+        inputs = store_ann.load_inputs(store, chunk)
+        anns = pipe.run(inputs, ctx)
+        with store.write() as conn:
+            store_ann.write_annotations(conn, anns, pipe.version)
+            if not fast:
+                cached = {int(p.id): ctx._cache[p.id] for p in inputs if p.id in ctx._cache}
+                store_ann.save_embeddings(conn, cached, MODEL_NAME)
+        done += len(chunk)
+        if progress:
+            progress(done, len(ids))
+    return done
+
+
+def analyze(store: Store, fast: bool = False, progress: Progress | None = None,
+            detect_events: bool = True) -> AnalyzeResult:
+    pipe = Pipeline()
+    ids = store_ann.pending_ids(store, pipe.version)
+    n = annotate_ids(store, pipe, ids, fast, progress)
+    # Veiled references lean on the account's history of explicit targets, known only now.
+    veiled = [i for i in store_ann.veiled_post_ids(store)] if n else []
+    if veiled:
+        annotate_ids(store, pipe, veiled, fast)
+    events = run_events(store) if detect_events else {}
+    return AnalyzeResult(n, len(veiled), pipe.version, events)
+
+
+def run_events(store: Store) -> dict[str, int]:
+    from envoywatch.events import detect_all
+
+    return detect_all(store)

@@ -1,0 +1,25 @@
+"""Events found across posts: cross-posts, backlash waves, block reports and shifts in line."""
+
+from __future__ import annotations
+
+import importlib
+
+from envoywatch.events.base import DETECTORS, EVENT_TYPES, Event, detector, save_events
+from envoywatch.store.db import Store
+
+# Detectors run in this order: shifts look back at the events found before them.
+BUILTIN_MODULES: tuple[str, ...] = ()
+
+
+def load_builtins() -> None:
+    for mod in BUILTIN_MODULES:
+        importlib.import_module(f"envoywatch.events.{mod}")
+
+
+def detect_all(store: Store) -> dict[str, int]:
+    """Run every registered detector and store its events; returns counts per detector."""
+    load_builtins()
+    return {name: save_events(store, name, DETECTORS.get(name)(store)) for name in DETECTORS.names()}
+
+
+__all__ = ["DETECTORS", "EVENT_TYPES", "Event", "detect_all", "detector", "load_builtins", "save_events"]

@@ -1,0 +1,195 @@
+"""Read-side queries shared by the CLI, the JSON API and the dashboard."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select, text
+
+from envoywatch.store.db import Store
+from envoywatch.store.schema import accounts, actors, annotations, events, mentions, post_labels, posts
+from envoywatch.timeutil import as_utc, iso
+
+MAX_PER_PAGE = 500
+
+
+@dataclass
+class PostFilter:
+    """Filters that the CLI, the API and the search page share."""
+
+    q: str | None = None
+    account: str | None = None  # "platform:handle", "handle", or an actor name
+    actor: str | None = None
+    platform: str | None = None
+    lang: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    target: str | None = None  # ISO code the post is hostile to
+    technique: str | None = None
+    kind: str | None = None
+    watched: bool | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+def fts_query(q: str) -> str:
+    """User words as an FTS5 phrase list: quotes and operators in the input are plain text."""
+    words = re.findall(r"\w+", q, flags=re.UNICODE)
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def account_condition(value: str):
+    """Match an account by "platform:handle", a bare handle, or its actor's name."""
+    v = value.strip().lstrip("@")
+    if ":" in v and v.split(":", 1)[0] in ("x", "facebook", "instagram", "telegram", "bluesky", "mastodon", "web"):
+        platform, handle = v.split(":", 1)
+        return and_(accounts.c.platform == platform, accounts.c.handle == handle.lower().lstrip("@"))
+    return or_(accounts.c.handle == v.lower(), actors.c.name == value.strip())
+
+
+def _base() -> Select:
+    return (select(posts, accounts.c.handle, accounts.c.watched, actors.c.name.label("actor"),
+                   actors.c.id.label("actor_id"), annotations.c.data.label("annotation"))
+            .select_from(posts.join(accounts, posts.c.account_id == accounts.c.id)
+                         .outerjoin(actors, accounts.c.actor_id == actors.c.id)
+                         .outerjoin(annotations, annotations.c.post_id == posts.c.id)))
+
+
+def apply_filter(q: Select, f: PostFilter, dialect: str) -> Select:
+    if f.q and f.q.strip():
+        if dialect == "sqlite":
+            match = fts_query(f.q)
+            if match:
+                q = q.where(posts.c.id.in_(text("SELECT rowid FROM posts_fts WHERE posts_fts MATCH :m")
+                                           .bindparams(m=match)))
+        else:
+            q = q.where(text("to_tsvector('simple', posts.text) @@ plainto_tsquery('simple', :m)")
+                        .bindparams(m=f.q))
+    if f.account:
+        q = q.where(account_condition(f.account))
+    if f.actor:
+        q = q.where(actors.c.name == f.actor)
+    for col, val in ((posts.c.platform, f.platform), (posts.c.kind, f.kind)):
+        if val:
+            q = q.where(col == val)
+    if f.lang:
+        q = q.where(func.coalesce(annotations.c.lang, posts.c.lang) == f.lang)
+    if f.date_from:
+        q = q.where(posts.c.created_at >= as_utc(f.date_from))
+    if f.date_to:
+        q = q.where(posts.c.created_at < as_utc(f.date_to))
+    if f.watched is not None:
+        q = q.where(accounts.c.watched.is_(f.watched))
+    if f.target:
+        q = q.where(exists().where(mentions.c.post_id == posts.c.id, mentions.c.code == f.target.upper(),
+                                   mentions.c.stance == "hostile"))
+    if f.technique:
+        q = q.where(exists().where(post_labels.c.post_id == posts.c.id, post_labels.c.kind == "technique",
+                                   post_labels.c.label == f.technique))
+    return q
+
+
+def post_dict(r) -> dict[str, Any]:
+    m = r._mapping
+    ann = m["annotation"] or {}
+    out = {
+        "id": m["id"], "platform": m["platform"], "platform_id": m["platform_id"],
+        "account": f"{m['platform']}:{m['handle']}", "actor": m["actor"], "watched": bool(m["watched"]),
+        "created_at": iso(m["created_at"]), "text": m["text"], "kind": m["kind"],
+        "in_reply_to": m["in_reply_to"], "url": m["url"], "has_media": bool(m["has_media"]),
+        "metrics": m["metrics"] or {}, "lang": ann.get("lang") or m["lang"], "analysed": bool(ann),
+    }
+    out.update({k: v for k, v in ann.items() if k not in ("id", "lang")})
+    return out
+
+
+def list_posts(store: Store, f: PostFilter) -> tuple[list[dict[str, Any]], int]:
+    """One page of posts with their annotations, newest first, and the total count."""
+    base = apply_filter(_base(), f, store.dialect)
+    per = max(1, min(f.per_page, MAX_PER_PAGE))
+    page = max(1, f.page)
+    with store.read() as conn:
+        total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        rows = conn.execute(base.order_by(posts.c.created_at.desc(), posts.c.id.desc())
+                            .limit(per).offset((page - 1) * per)).all()
+    return [post_dict(r) for r in rows], total
+
+
+def iter_posts(store: Store, f: PostFilter, chunk: int = 1000):
+    """Every post matching the filter in workspace order, streamed by keyset (for exports)."""
+    base = apply_filter(_base(), f, store.dialect).order_by(posts.c.id)
+    last = 0
+    while True:
+        with store.read() as conn:
+            rows = conn.execute(base.where(posts.c.id > last).limit(chunk)).all()
+        if not rows:
+            return
+        yield from (post_dict(r) for r in rows)
+        last = rows[-1].id
+
+
+def get_post(store: Store, post_id: int) -> dict[str, Any] | None:
+    with store.read() as conn:
+        r = conn.execute(_base().where(posts.c.id == post_id)).first()
+    return post_dict(r) if r else None
+
+
+def replies_to(store: Store, post_id: int, limit: int = 500) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        p = conn.execute(select(posts.c.platform, posts.c.platform_id).where(posts.c.id == post_id)).first()
+        if not p:
+            return []
+        rows = conn.execute(_base().where(posts.c.platform == p.platform, posts.c.in_reply_to == p.platform_id)
+                            .order_by(posts.c.created_at).limit(limit)).all()
+    return [post_dict(r) for r in rows]
+
+
+def event_dict(r, refs: dict[int, dict]) -> dict[str, Any]:
+    m = r._mapping
+    return {
+        "id": m["id"], "type": m["type"], "key": m["key"],
+        "account": f"{m['platform']}:{m['handle']}" if m["handle"] else None,
+        "actor": m["actor"], "start": iso(m["start"]), "end": iso(m["end"]), "score": m["score"],
+        "summary": m["summary"], **{k: v for k, v in (m["data"] or {}).items() if k not in ("type", "id")},
+        "evidence": [refs.get(i, {"id": i}) for i in m["evidence"] or []],
+    }
+
+
+def list_events(store: Store, type: str | None = None, account: str | None = None,
+                date_from: datetime | None = None, date_to: datetime | None = None,
+                limit: int | None = None) -> list[dict[str, Any]]:
+    """Events in time order, each with its evidence posts as {id, platform_id, url, account}."""
+    q = (select(events, accounts.c.platform, accounts.c.handle, actors.c.name.label("actor"))
+         .select_from(events.outerjoin(accounts, events.c.account_id == accounts.c.id)
+                      .outerjoin(actors, events.c.actor_id == actors.c.id))
+         .order_by(events.c.start, events.c.id))
+    if type:
+        q = q.where(events.c.type == type)
+    if account:
+        q = q.where(or_(account_condition(account), actors.c.name == account))
+    if date_from:
+        q = q.where(events.c.start >= as_utc(date_from))
+    if date_to:
+        q = q.where(events.c.start < as_utc(date_to))
+    if limit:
+        q = q.limit(limit)
+    with store.read() as conn:
+        rows = conn.execute(q).all()
+        ids = sorted({i for r in rows for i in (r.evidence or [])})
+        refs = evidence_refs(conn, ids)
+    return [event_dict(r, refs) for r in rows]
+
+
+def evidence_refs(conn, ids: list[int]) -> dict[int, dict]:
+    refs: dict[int, dict] = {}
+    for i in range(0, len(ids), 500):
+        q = (select(posts.c.id, posts.c.platform_id, posts.c.url, posts.c.created_at, posts.c.platform,
+                    accounts.c.handle)
+             .join(accounts, posts.c.account_id == accounts.c.id).where(posts.c.id.in_(ids[i : i + 500])))
+        for r in conn.execute(q):
+            refs[r.id] = {"id": r.id, "platform_id": r.platform_id, "url": r.url,
+                          "account": f"{r.platform}:{r.handle}", "created_at": iso(r.created_at)}
+    return refs

@@ -1,0 +1,159 @@
+"""Read posts for analysis and write their annotations, mentions, labels and embeddings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select
+from sqlalchemy.orm import aliased
+
+from envoywatch.analysis.base import PostInput
+from envoywatch.store.db import Store
+from envoywatch.store.schema import accounts, actors, annotations, embeddings, mentions, post_labels, posts
+from envoywatch.timeutil import as_utc, utcnow
+
+parent = aliased(posts)
+parent_acc = aliased(accounts)
+
+
+def _inputs_query():
+    return (
+        select(posts.c.id, posts.c.text, posts.c.created_at, posts.c.in_reply_to,
+               accounts.c.platform, accounts.c.handle, accounts.c.watched,
+               actors.c.sending_country, actors.c.host_country,
+               parent.c.id.label("parent_id"), parent_acc.c.handle.label("parent_handle"))
+        .select_from(
+            posts.join(accounts, posts.c.account_id == accounts.c.id)
+            .outerjoin(actors, accounts.c.actor_id == actors.c.id)
+            .outerjoin(parent, and_(parent.c.platform == posts.c.platform,
+                                    parent.c.platform_id == posts.c.in_reply_to))
+            .outerjoin(parent_acc, parent.c.account_id == parent_acc.c.id)))
+
+
+def _to_input(r) -> PostInput:
+    reply_to = str(r.parent_id) if r.parent_id is not None else r.in_reply_to
+    return PostInput(
+        id=str(r.id), text=r.text or "", account=f"{r.platform}:{r.handle}",
+        sender=r.sending_country, host=r.host_country, created_at=as_utc(r.created_at),
+        in_reply_to=reply_to,
+        parent_account=f"{r.platform}:{r.parent_handle}" if r.parent_handle else None,
+        watched=bool(r.watched))
+
+
+def count_pending(store: Store, version: str) -> int:
+    q = (select(func.count()).select_from(posts.outerjoin(annotations, annotations.c.post_id == posts.c.id))
+         .where(or_(annotations.c.post_id.is_(None), annotations.c.version != version)))
+    with store.read() as conn:
+        return conn.execute(q).scalar_one()
+
+
+def pending_ids(store: Store, version: str) -> list[int]:
+    """Ids of posts never annotated, or annotated by another pipeline version, oldest first."""
+    q = (select(posts.c.id).select_from(posts.outerjoin(annotations, annotations.c.post_id == posts.c.id))
+         .where(or_(annotations.c.post_id.is_(None), annotations.c.version != version))
+         .order_by(posts.c.created_at, posts.c.id))
+    with store.read() as conn:
+        return list(conn.execute(q).scalars())
+
+
+def load_inputs(store: Store, ids: Sequence[int]) -> list[PostInput]:
+    out: dict[int, PostInput] = {}
+    with store.read() as conn:
+        for i in range(0, len(ids), 500):
+            for r in conn.execute(_inputs_query().where(posts.c.id.in_(ids[i : i + 500]))):
+                out[r.id] = _to_input(r)
+    return [out[i] for i in ids if i in out]
+
+
+def iter_inputs(store: Store, version: str, batch: int = 256) -> Iterator[list[PostInput]]:
+    ids = pending_ids(store, version)
+    for i in range(0, len(ids), batch):
+        yield load_inputs(store, ids[i : i + batch])
+
+
+def load_embeddings(store: Store, ids: Sequence[int], model: str) -> dict[int, np.ndarray]:
+    found: dict[int, np.ndarray] = {}
+    with store.read() as conn:
+        for i in range(0, len(ids), 500):
+            q = select(embeddings.c.post_id, embeddings.c.vector).where(
+                embeddings.c.post_id.in_(ids[i : i + 500]), embeddings.c.model == model)
+            for pid, blob in conn.execute(q):
+                found[pid] = np.frombuffer(blob, dtype="<f2").astype(np.float32)
+    return found
+
+
+def save_embeddings(conn: Connection, vecs: dict[int, np.ndarray], model: str) -> None:
+    if not vecs:
+        return
+    ids = list(vecs)
+    conn.execute(delete(embeddings).where(embeddings.c.post_id.in_(ids)))
+    conn.execute(insert(embeddings), [
+        {"post_id": pid, "model": model, "vector": v.astype("<f2").tobytes()} for pid, v in vecs.items()])
+
+
+def write_annotations(conn: Connection, anns: Sequence[dict[str, Any]], version: str) -> None:
+    """Replace the annotations of these posts (idempotent: a re-run writes the same rows)."""
+    ids = [int(a["id"]) for a in anns]
+    for table in (annotations, mentions, post_labels):
+        conn.execute(delete(table).where(table.c.post_id.in_(ids)))
+    now = utcnow()
+    rows, mrows, lrows = [], [], []
+    for a in anns:
+        pid, reply = int(a["id"]), a.get("reply") or {}
+        rows.append({
+            "post_id": pid, "version": version, "lang": a.get("lang"),
+            "propaganda": a.get("propaganda"), "propaganda_score": a.get("propaganda_score"),
+            "undiplomatic": a.get("undiplomatic"), "hostility": reply.get("hostility"),
+            "hostile": reply.get("hostile"), "stance": reply.get("stance"),
+            "block_claim": bool(a.get("block_claim")) if "block_claim" in a else None,
+            "data": a, "annotated_at": now})
+        for m in a.get("countries") or []:
+            mrows.append({"post_id": pid, "code": m.get("code"), "role": m.get("role"),
+                          "stance": m.get("stance"), "veiled": bool(m.get("veiled")),
+                          "confidence": m.get("confidence")})
+        for t in a.get("techniques") or []:
+            lrows.append({"post_id": pid, "kind": "technique", "label": t["label"], "score": t.get("score")})
+        for topic in a.get("topics") or []:
+            score = (a.get("topic_scores") or {}).get(topic)
+            lrows.append({"post_id": pid, "kind": "topic", "label": topic, "score": score})
+    if rows:
+        conn.execute(insert(annotations), rows)
+    if mrows:
+        conn.execute(insert(mentions), mrows)
+    if lrows:
+        conn.execute(insert(post_labels), lrows)
+
+
+def target_priors(store: Store) -> dict[str, dict[str, float]]:
+    """Per account, the share of explicitly hostile mentions aimed at each country.
+
+    Accounts of one actor share their actor's history: an ambassador's new page inherits
+    what the embassy has been attacking.
+    """
+    q = (select(accounts.c.platform, accounts.c.handle, accounts.c.actor_id, mentions.c.code, func.count())
+         .select_from(mentions.join(posts, posts.c.id == mentions.c.post_id)
+                      .join(accounts, accounts.c.id == posts.c.account_id))
+         .where(mentions.c.stance == "hostile", mentions.c.veiled.is_(False), mentions.c.code.is_not(None))
+         .group_by(accounts.c.platform, accounts.c.handle, accounts.c.actor_id, mentions.c.code))
+    counts: dict[str, dict[str, float]] = {}
+    with store.read() as conn:
+        for platform, handle, actor_id, code, n in conn.execute(q):
+            group = f"actor:{actor_id}" if actor_id is not None else f"{platform}:{handle}"
+            counts.setdefault(group, {}).setdefault(code, 0.0)
+            counts[group][code] += n
+        members = conn.execute(select(accounts.c.platform, accounts.c.handle, accounts.c.actor_id)
+                               .where(accounts.c.actor_id.is_not(None))).all()
+    shares = {g: {c: n / sum(cs.values()) for c, n in cs.items()} for g, cs in counts.items()}
+    priors = {g: v for g, v in shares.items() if not g.startswith("actor:")}
+    for platform, handle, actor_id in members:
+        if f"actor:{actor_id}" in shares:
+            priors[f"{platform}:{handle}"] = shares[f"actor:{actor_id}"]
+    return priors
+
+
+def veiled_post_ids(store: Store) -> list[int]:
+    q = select(mentions.c.post_id).where(mentions.c.veiled.is_(True)).distinct()
+    with store.read() as conn:
+        return list(conn.execute(q).scalars())

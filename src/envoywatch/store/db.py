@@ -1,0 +1,103 @@
+"""Open a workspace (SQLite file or PostgreSQL URL), migrate it, and give one write scope."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DEFAULT_DB = "envoywatch.db"
+
+
+def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
+    """`--db` value, else $ENVOYWATCH_DB, else ./envoywatch.db, as an SQLAlchemy URL."""
+    value = str(db) if db else os.environ.get("ENVOYWATCH_DB") or DEFAULT_DB
+    if value.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+@dataclass
+class Store:
+    """A migrated workspace. Writes go through `write()`, one at a time; reads use `read()`."""
+
+    engine: Engine
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None on a server database."""
+        db = self.engine.url.database
+        return Path(db) if self.dialect == "sqlite" and db else None
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One transaction; SQLite allows one writer, so writers queue here."""
+        with self._lock, self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(db: str | os.PathLike[str] | None = None, migrate: bool = True) -> Store:
+    url = resolve_url(db)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    store = Store(engine)
+    if migrate:
+        upgrade(store)
+    return store
+
+
+def alembic_config():
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(store: Store, revision: str = "head") -> None:
+    """Apply pending migrations, each in its own transaction."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = alembic_config()
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with store.engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
+    with store.write() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)

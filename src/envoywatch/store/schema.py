@@ -1,0 +1,249 @@
+"""The workspace schema, as SQLAlchemy Core tables; migrations build exactly this."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+actors = Table(
+    "actors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(300), nullable=False, unique=True),
+    Column("role", String(40), nullable=False),
+    Column("sending_country", String(2)),
+    Column("host_country", String(2)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(20), nullable=False),
+    Column("handle", String(300)),  # lower-case, no leading '@'
+    Column("platform_id", String(300)),
+    Column("display_name", String(500)),
+    Column("actor_id", Integer, ForeignKey("actors.id", ondelete="SET NULL")),
+    Column("watched", Boolean, nullable=False, default=False),
+    Column("url", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("platform", "handle"),
+    Index(None, "platform", "platform_id"),
+    Index(None, "actor_id"),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(20), nullable=False),
+    Column("platform_id", String(500), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True)),
+    Column("text", Text, nullable=False),
+    Column("lang", String(16)),  # as the platform reported it
+    Column("kind", String(10), nullable=False),
+    Column("in_reply_to", String(500)),  # platform id of the parent
+    Column("in_reply_to_handle", String(300)),
+    Column("conversation_id", String(500)),
+    Column("quoted_id", String(500)),
+    Column("reposted_id", String(500)),
+    Column("url", Text),
+    Column("edited_at", DateTime(timezone=True)),
+    Column("metrics", JSON),
+    Column("mentions", JSON),
+    Column("hashtags", JSON),
+    Column("has_media", Boolean, nullable=False, default=False),
+    Column("edits", JSON),  # earlier versions: [{"text", "edited_at", "seen_at"}]
+    Column("raw", Text),  # the source record as read (JSON text)
+    Column("unmapped", JSON),
+    Column("source_file", Text),
+    Column("source_line", Integer),
+    Column("source_offset", Integer),
+    Column("importer", String(60)),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("platform", "platform_id"),
+    Index(None, "account_id", "created_at"),
+    Index(None, "platform", "in_reply_to"),
+    Index(None, "created_at"),
+)
+
+media = Table(
+    "media",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(30), nullable=False),
+    Column("url", Text),
+    Index(None, "post_id"),
+)
+
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(20), nullable=False),
+    Column("blocker_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("blocked_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True)),
+    Column("uri", String(500)),
+    Column("raw", Text),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("platform", "blocker_id", "blocked_id"),
+)
+
+rejects = Table(
+    "rejects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_file", Text, nullable=False),
+    Column("line", Integer),
+    Column("offset", Integer),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text),
+    Column("importer", String(60)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per ingested file (by content hash): how far a run got, for exact resume.
+ingest_files = Table(
+    "ingest_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("path", Text, nullable=False),
+    Column("importer", String(60), nullable=False),
+    Column("records_done", Integer, nullable=False, default=0),
+    Column("complete", Boolean, nullable=False, default=False),
+    Column("counts", JSON),  # running totals of the run that reached records_done
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+annotations = Table(
+    "annotations",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", String(300), nullable=False),
+    Column("lang", String(16)),
+    Column("propaganda", Boolean),
+    Column("propaganda_score", Float),
+    Column("undiplomatic", Float),
+    Column("hostility", Float),
+    Column("hostile", Boolean),
+    Column("stance", String(10)),
+    Column("block_claim", Boolean),
+    Column("data", JSON, nullable=False),
+    Column("annotated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "version"),
+)
+
+# One row per country found in a post: who mentions, targets and veils whom.
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("code", String(2)),  # null for an unresolved veiled reference
+    Column("role", String(8)),
+    Column("stance", String(10)),
+    Column("veiled", Boolean, nullable=False, default=False),
+    Column("confidence", Float),
+    Index(None, "post_id"),
+    Index(None, "code", "stance"),
+)
+
+post_labels = Table(
+    "post_labels",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(12), nullable=False),  # technique | topic
+    Column("label", String(60), nullable=False),
+    Column("score", Float),
+    Index(None, "post_id"),
+    Index(None, "kind", "label"),
+)
+
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(80), nullable=False),
+    Column("vector", LargeBinary, nullable=False),  # float16 little-endian
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("type", String(30), nullable=False),
+    Column("key", String(200), nullable=False, unique=True),  # stable identity for re-runs
+    Column("account_id", Integer, ForeignKey("accounts.id")),
+    Column("actor_id", Integer, ForeignKey("actors.id")),
+    Column("start", DateTime(timezone=True)),
+    Column("end", DateTime(timezone=True)),
+    Column("score", Float),
+    Column("summary", Text),
+    Column("data", JSON, nullable=False),
+    Column("evidence", JSON, nullable=False),  # post ids (workspace ids)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "type", "start"),
+    Index(None, "account_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+collect_cursors = Table(
+    "collect_cursors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("collector", String(40), nullable=False),
+    Column("account_key", String(300), nullable=False),
+    Column("cursor", JSON),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("collector", "account_key"),
+)
+
+alerts_sent = Table(
+    "alerts_sent",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rule", String(200), nullable=False),
+    Column("event_key", String(200), nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("rule", "event_key", "channel"),
+)
