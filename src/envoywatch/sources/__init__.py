@@ -4,7 +4,17 @@ import importlib
 
 from envoywatch.sources.base import SOURCES, Sample, Source, UnknownFormat, detect_format, source
 
-BUILTIN_MODULES: tuple[str, ...] = ()
+BUILTIN_MODULES: tuple[str, ...] = (
+    "twarc2",
+    "x_archive",
+    "crowdtangle",
+    "telegram",
+    "bluesky",
+    "mastodon",
+    "zeeschuimer",
+    "dipromats",
+    "generic",
+)
 
 
 def load_builtins() -> None:

@@ -1,0 +1,489 @@
+"""Streaming helpers every importer shares: JSON/JSONL/CSV readers, dates, text cleaning, guards."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import ijson
+import orjson
+
+from envoywatch.domain import MAX_TEXT, Location, Parsed, Reject
+
+RAW_LIMIT = 2000
+CSV_FIELD_LIMIT = 64 * 1024 * 1024  # a runaway quote stops here instead of eating the file
+NOTE_REPLACED = "note: invalid bytes replaced (not UTF-8 or control characters)"
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 13))
+_CONTROL_CHARS = {c: None for c in range(32) if c not in (9, 10, 13)}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+csv.field_size_limit(min(sys.maxsize, CSV_FIELD_LIMIT))
+
+
+class ReplaceCounter:
+    """Counts bytes replaced while decoding, so a record can say its text was repaired."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def mark(self) -> int:
+        return self.count
+
+
+# --- text ---------------------------------------------------------------------------------
+
+
+def clean_text(value: Any, notes: list[str] | None = None, field: str = "text") -> str:
+    """Text safe to store: no NUL/control bytes, no lone surrogates, cut at MAX_TEXT (noted)."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if _CONTROL_RE.search(text):
+        cleaned = text.translate(_CONTROL_CHARS)
+        if cleaned != text and notes is not None:
+            notes.append(f"note: control characters removed from {field}")
+        text = cleaned
+    if _SURROGATE.search(text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+        if notes is not None:
+            notes.append(f"note: invalid characters replaced in {field}")
+    if len(text) > MAX_TEXT:
+        if notes is not None:
+            notes.append(f"note: {field} truncated from {len(text)} to {MAX_TEXT} characters")
+        text = text[:MAX_TEXT]
+    return text
+
+
+def opt_str(value: Any, limit: int = 2048) -> str | None:
+    """A short identifier-like string or None (ids, handles, urls, languages)."""
+    if value is None or value == "" or isinstance(value, (dict, list, bool)):
+        return None
+    text = clean_text(value)[:limit].strip()
+    return text or None
+
+
+def to_int(value: Any) -> int | None:
+    """Counts as ints: 12, "12", "1,234", 12.0; anything else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value == value and abs(value) < 1e18 else None
+    if isinstance(value, str):
+        digits = value.strip().replace(",", "").replace(" ", "")
+        if digits.lstrip("-").isdigit() and len(digits) < 19:
+            return int(digits)
+    return None
+
+
+def unmapped_keys(record: Any, mapped: Iterable[str]) -> list[str]:
+    """Source fields this importer does not map, sorted, for Post.unmapped."""
+    if not isinstance(record, dict):
+        return []
+    known = set(mapped)
+    return sorted(str(k) for k in record if k not in known)
+
+
+def raw_text(record: Any) -> str:
+    """The record as text for a Reject, cut to RAW_LIMIT characters."""
+    if isinstance(record, (bytes, bytearray)):
+        return bytes(record[: RAW_LIMIT * 4]).decode("utf-8", "replace")[:RAW_LIMIT]
+    if isinstance(record, str):
+        return record[:RAW_LIMIT]
+    try:
+        return orjson.dumps(record, default=str).decode()[:RAW_LIMIT]
+    except (TypeError, orjson.JSONEncodeError):
+        return repr(record)[:RAW_LIMIT]
+
+
+def dig(record: Any, *path: str | int) -> Any:
+    """record[a][b]... or None when any step is missing or of the wrong type."""
+    cur = record
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(cur, list) or not -len(cur) <= step < len(cur):
+                return None
+        elif not isinstance(cur, dict):
+            return None
+        cur = cur[step] if isinstance(step, int) else cur.get(step)
+        if cur is None:
+            return None
+    return cur
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+# --- dates --------------------------------------------------------------------------------
+
+_TZ_ABBR = {
+    "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
+    "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "CET": 1, "CEST": 2, "MSK": 3,
+}
+_V11 = "%a %b %d %H:%M:%S %z %Y"
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An aware UTC datetime from ISO 8601, epoch seconds/ms, X v1.1 or RFC 2822 strings."""
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    try:
+        if isinstance(value, (int, float)):
+            return _from_epoch(float(value))
+        text = str(value).strip()[:64]
+        if re.fullmatch(r"-?\d{9,13}(\.\d+)?", text):
+            return _from_epoch(float(text))
+        return _parse_text_time(text)
+    except (ValueError, OverflowError, OSError, TypeError):
+        return None
+
+
+def _from_epoch(seconds: float) -> datetime:
+    if abs(seconds) > 1e11:  # milliseconds
+        seconds /= 1000
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def _parse_text_time(text: str) -> datetime | None:
+    parts = text.rsplit(" ", 1)
+    if len(parts) == 2 and parts[1].upper() in _TZ_ABBR and ":" in parts[0]:
+        base = datetime.fromisoformat(parts[0].replace("T", " "))
+        return (base - timedelta(hours=_TZ_ABBR[parts[1].upper()])).replace(tzinfo=timezone.utc)
+    for parse in (_iso, lambda t: datetime.strptime(t, _V11), parsedate_to_datetime):
+        try:
+            dt = parse(text)
+        except (ValueError, TypeError, IndexError):
+            continue
+        if dt is not None:
+            return _aware(dt)
+    return None
+
+
+def _iso(text: str) -> datetime:
+    if text.endswith(("z", "Z")):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
+
+
+def _aware(dt: datetime) -> datetime:
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+# --- byte streams -------------------------------------------------------------------------
+
+
+class CleanStream(io.RawIOBase):
+    """A binary file seen as valid UTF-8: BOM dropped, bad bytes replaced, control bytes removed.
+
+    ijson (yajl) stops at the first invalid byte; this keeps a hostile file readable and counts
+    what it repaired, so records can carry a note.
+    """
+
+    def __init__(self, raw: BinaryIO, counter: ReplaceCounter, chunk: int = 1 << 16) -> None:
+        self._raw = raw
+        self._chunk = chunk
+        self._counter = counter
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._buf = b""
+        self._first = True
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._buf:
+            data = self._raw.read(self._chunk)
+            final = not data
+            self._buf = self._fix(data, final)
+            if final:
+                break
+        if size is None or size < 0:
+            size = len(self._buf)
+        out, self._buf = self._buf[:size], self._buf[size:]
+        return out
+
+    def readinto(self, b: Any) -> int:
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def _fix(self, data: bytes, final: bool) -> bytes:
+        if self._first and data:
+            self._first = False
+            if data.startswith(codecs.BOM_UTF8):
+                data = data[3:]
+        if data.isascii() and not self._decoder.getstate()[0]:
+            fixed = data
+        else:
+            text = self._decoder.decode(data, final)
+            self._counter.count += text.count("\ufffd")
+            fixed = text.encode("utf-8")
+        stripped = fixed.translate(None, _CONTROL)
+        self._counter.count += len(fixed) - len(stripped)
+        return stripped
+
+
+def iter_json_items(path: Path, prefix: str, skip_to: int = 0) -> Iterator[tuple[Any, bool]]:
+    """Stream the items under an ijson prefix ("item" for a top-level array) as (item, repaired).
+
+    Raises ijson's JSONError where the file is broken; callers turn that into one Reject.
+    """
+    counter = ReplaceCounter()
+    with open(path, "rb") as f:
+        if skip_to:
+            f.seek(skip_to)
+        stream = CleanStream(f, counter)
+        seen = 0
+        for item in ijson.items(stream, prefix, use_float=True):
+            repaired = counter.count != seen
+            seen = counter.count
+            yield item, repaired
+
+
+def json_head(head: bytes, max_events: int = 20000) -> tuple[dict[str, Any], list[str], str]:
+    """From the start of a JSON document: top-level scalars, top-level keys, root kind.
+
+    Root kind is "array", "object" or "" (not JSON). Works on a truncated head.
+    """
+    scalars: dict[str, Any] = {}
+    keys: list[str] = []
+    root = ""
+    depth = 0
+    key = None
+    counter = ReplaceCounter()
+    try:
+        events = ijson.parse(CleanStream(io.BytesIO(head), counter), use_float=True)
+        for n, (_, event, value) in enumerate(events):
+            if n > max_events:
+                break
+            if depth == 0 and event in ("start_map", "start_array"):
+                root = "object" if event == "start_map" else "array"
+            if depth == 1 and root == "object":
+                if event == "map_key":
+                    key = value
+                    keys.append(value)
+                elif event not in ("start_map", "start_array", "end_map", "end_array"):
+                    scalars[key] = value
+            if event in ("start_map", "start_array"):
+                depth += 1
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+    except (ijson.JSONError, ValueError, UnicodeDecodeError):
+        pass
+    return scalars, keys, root
+
+
+def first_json_object(head: bytes) -> Any:
+    """The first JSON value of a JSONL head (its first line), or None."""
+    line = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+    try:
+        return loads_line(line)[0]
+    except ValueError:
+        return None
+
+
+def first_array_item(head: bytes) -> Any:
+    """The first item of a top-level JSON array in a (possibly truncated) head, or None."""
+    counter = ReplaceCounter()
+    try:
+        for item in ijson.items(CleanStream(io.BytesIO(head), counter), "item", use_float=True):
+            return item
+    except (ijson.JSONError, ValueError):
+        return None
+    return None
+
+
+# --- JSON Lines ---------------------------------------------------------------------------
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, int, bytes]]:
+    """(1-based line number, byte offset, line bytes) for each non-blank line, streaming."""
+    offset = 0
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            start = offset
+            offset += len(line)
+            if number == 1 and line.startswith(codecs.BOM_UTF8):
+                line = line[3:]
+            if line.strip():
+                yield number, start, line
+
+
+def loads_line(line: bytes) -> tuple[Any, bool]:
+    """Parse one JSON line; returns (value, repaired). Bad UTF-8 is replaced, not fatal."""
+    try:
+        return orjson.loads(line), False
+    except orjson.JSONDecodeError as err:
+        text = line.decode("utf-8", "replace")
+        cleaned = text.translate(_CONTROL_CHARS)
+        try:
+            value = json.loads(cleaned)
+        except (ValueError, RecursionError):
+            raise ValueError(f"not valid JSON: {err}") from None
+        return value, True
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def sniff_delimiter(sample: str) -> str:
+    first = sample.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _decoded_lines(path: Path, encoding: str, state: dict[str, int]) -> Iterator[str]:
+    """Lines of a CSV decoded one by one, so each row knows its offset and repairs."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+        f.seek(0)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            yield from _utf16_lines(f, state)
+            return
+        for number, line in enumerate(f):
+            state["offset"] += len(line)
+            if number == 0 and line.startswith(codecs.BOM_UTF8):
+                line = line[3:]
+            try:
+                text = line.decode(encoding)
+            except UnicodeDecodeError:
+                text = line.decode(encoding, "replace")
+                state["repaired"] += 1
+            if "\x00" in text:
+                text = text.replace("\x00", "")
+                state["repaired"] += 1
+            yield text
+
+
+def _utf16_lines(f: BinaryIO, state: dict[str, int]) -> Iterator[str]:
+    wrapper = io.TextIOWrapper(f, encoding="utf-16", errors="replace", newline="")
+    for text in wrapper:
+        state["offset"] += len(text.encode("utf-16-le"))
+        yield text
+
+
+def iter_csv(path: Path, options: dict[str, str] | None = None) -> Iterator[tuple[int, int, Any, bool]]:
+    """(row number, byte offset, dict row or csv.Error, repaired) for every data row, streaming.
+
+    Row number counts data rows from 1 (the header is row 0); a broken row gives its error.
+    """
+    options = options or {}
+    encoding = options.get("encoding", "utf-8")
+    with open(path, "rb") as f:
+        sample = f.read(65536).decode(encoding, "replace").lstrip("\ufeff")
+    delimiter = options.get("delimiter") or sniff_delimiter(sample)
+    state = {"offset": 0, "repaired": 0}
+    reader = csv.reader(_decoded_lines(path, encoding, state), delimiter=delimiter)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as err:
+        yield 1, 0, err, False
+        return
+    number = 0
+    while True:
+        start, before = state["offset"], state["repaired"]
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            number += 1
+            yield number, start, err, True
+            continue
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        number += 1
+        record = dict(zip(header, row))
+        if len(row) > len(header):
+            record["__extra__"] = row[len(header):]
+        yield number, start, record, state["repaired"] != before
+
+
+def csv_header(sample_text: str) -> list[str]:
+    """Column names of a CSV from its head (first logical row)."""
+    delimiter = sniff_delimiter(sample_text)
+    try:
+        row = next(csv.reader(io.StringIO(sample_text), delimiter=delimiter))
+    except (StopIteration, csv.Error):
+        return []
+    return [h.strip().lstrip("\ufeff") for h in row]
+
+
+# --- guarding -----------------------------------------------------------------------------
+
+
+def guarded(
+    where: Location, record: Any, build: Callable[[Any], Parsed | Reject]
+) -> Parsed | Reject:
+    """Map one record; any error in a hostile record becomes a Reject instead of an exception."""
+    try:
+        return build(record)
+    except RecursionError:
+        return Reject(where, "record nested too deeply", raw_text(record))
+    except Exception as err:  # noqa: BLE001 - one bad record must never stop a file
+        return Reject(where, f"cannot map record: {type(err).__name__}: {err}"[:500], raw_text(record))
+
+
+def broken_file(path: Path, number: int, err: Exception) -> Reject:
+    """The one Reject for a JSON document that breaks mid-file: nothing after it is readable."""
+    reason = f"JSON broken after record {number - 1}; rest of file unreadable: {err}"
+    return Reject(Location(str(path), number, None), reason[:500], "")
+
+
+Builder = Callable[[Any, Location], "Parsed | Reject"]
+
+
+def read_jsonl(path: Path, build: Builder) -> Iterator[Parsed | Reject]:
+    """One Parsed or Reject per non-blank line; a malformed line is rejected and reading goes on."""
+    for number, offset, line in iter_lines(path):
+        where = Location(str(path), number, offset)
+        try:
+            record, repaired = loads_line(line)
+        except (ValueError, RecursionError) as err:
+            yield Reject(where, str(err)[:500], raw_text(line))
+            continue
+        parsed = guarded(where, record, lambda r: build(r, where))
+        yield add_note(parsed, NOTE_REPLACED) if repaired else parsed
+
+
+def read_json_items(
+    path: Path, prefix: str, build: Builder, skip_to: int = 0
+) -> Iterator[Parsed | Reject]:
+    """One Parsed or Reject per item of a streamed JSON array; record n is the n-th item."""
+    number = 0
+    try:
+        for record, repaired in iter_json_items(path, prefix, skip_to):
+            number += 1
+            where = Location(str(path), number, None)
+            parsed = guarded(where, record, lambda r: build(r, where))
+            yield add_note(parsed, NOTE_REPLACED) if repaired else parsed
+    except (ijson.JSONError, ValueError, RecursionError) as err:
+        yield broken_file(path, number + 1, err)
+
+
+def add_note(parsed: Parsed | Reject, note: str) -> Parsed | Reject:
+    if isinstance(parsed, Parsed):
+        for post in parsed.posts:
+            post.unmapped.append(note)
+    return parsed
