@@ -113,7 +113,10 @@ def map_row(row: dict[str, Any], where: Location, kind: str, options: dict[str, 
 
 
 def post_id(url: str) -> str:
-    """A stable post id from a CrowdTangle URL: the post's path without scheme and host."""
+    """A stable post id from a CrowdTangle URL: an Instagram shortcode, else the URL's path."""
+    code = re.search(r"instagram\.com/(?:p|reel|tv)/([A-Za-z0-9_-]+)", url)
+    if code:
+        return code.group(1)
     match = re.match(r"^https?://(?:www\.|m\.)?(?:facebook|instagram)\.com/(.+?)/?$", url)
     return match.group(1) if match else url
 
@@ -122,7 +125,7 @@ def ct_media(row: dict[str, Any]) -> list[Media]:
     media_type = CT_MEDIA.get(str(row.get("Type", "")).strip().lower())
     if media_type is None:
         return []
-    url = opt_str(row.get("Photo")) if media_type == "photo" else None
+    url = opt_str(row.get("Link")) if media_type == "link" else opt_str(row.get("Photo"))
     return [Media(type=media_type, url=url or opt_str(row.get("Link")))]
 
 

@@ -40,8 +40,10 @@ class MappingError(ValueError):
     """The --map option is missing, malformed, or names columns the file does not have."""
 
 
-def parse_map(spec: str | None) -> dict[str, str]:
-    """ "text=message,id=post_id" -> {"text": "message", "id": "post_id"}, validated."""
+def parse_map(spec: str | dict[str, str] | None) -> dict[str, str]:
+    """ "text=message,id=post_id" (or that as a dict) -> {"text": "message", ...}, validated."""
+    if isinstance(spec, dict):
+        spec = ",".join(f"{k}={v}" for k, v in spec.items())
     if not spec:
         raise MappingError("the generic importer needs a column map: --map text=COLUMN,id=COLUMN,"
                            "author=COLUMN,platform=COLUMN_OR_PLATFORM[,created_at=COLUMN,...]")
@@ -62,11 +64,18 @@ def parse_map(spec: str | None) -> dict[str, str]:
     return mapping
 
 
-def check_columns(mapping: dict[str, str], found: list[str]) -> None:
-    """Raise one clear error naming the mapped columns the file lacks and the columns it has."""
+REQUIRED = ("id", "text", "author", "author_id", "platform")
+
+
+def check_columns(mapping: dict[str, str], found: list[str], only: tuple[str, ...] = ()) -> None:
+    """Raise one clear error naming the mapped columns the file lacks and the columns it has.
+
+    A CSV header is checked for every mapped column; a JSON line (whose optional keys may be
+    absent) for the required ones only.
+    """
     roots = set(found)
     missing = [f"{t}={c}" for t, c in mapping.items()
-               if c.split(".")[0] not in roots and c not in roots
+               if (not only or t in only) and c.split(".")[0] not in roots and c not in roots
                and not (t == "platform" and c.lower() in PLATFORMS)]
     if missing:
         raise MappingError(f"mapped columns not in the file: {', '.join(missing)}; "
@@ -90,7 +99,7 @@ class GenericSource(Source):
     def detect(self, sample: Sample) -> float:
         return 0.0
 
-    def read(self, path: Path, options: dict[str, str] | None = None) -> Iterator[Parsed | Reject]:
+    def read(self, path: Path, options: dict[str, Any] | None = None) -> Iterator[Parsed | Reject]:
         path, options = Path(path), options or {}
         mapping = parse_map(options.get("map"))
         with open(path, "rb") as f:
@@ -127,7 +136,7 @@ def read_jsonl_mapped(path: Path, mapping: dict[str, str]) -> Iterator[Parsed | 
             yield Reject(where, "line is not a JSON object", raw_text(line))
             continue
         if not checked:
-            check_columns(mapping, list(record))
+            check_columns(mapping, list(record), REQUIRED)
             checked = True
         parsed = guarded(where, record, lambda r: map_record(r, where, mapping))
         yield add_note(parsed, NOTE_REPLACED) if repaired else parsed

@@ -1,4 +1,9 @@
-"""Telegram Desktop JSON export (result.json) of one channel or discussion group, streamed."""
+"""Telegram Desktop JSON export (result.json) of one channel or discussion group, streamed.
+
+The export names the chat by numeric id only. Option `account=USERNAME` (or `channel=`) gives its
+public username: post ids become `USERNAME/ID` with t.me links, as the live collector writes them;
+without it they are `CHAT_ID/ID`.
+"""
 
 from __future__ import annotations
 
@@ -63,7 +68,7 @@ class Chat:
 
     @classmethod
     def from_header(cls, scalars: dict[str, Any], options: dict[str, str]) -> Chat:
-        username = opt_str(options.get("channel"))
+        username = opt_str(options.get("channel")) or opt_str(options.get("account"))
         chat_id = opt_str(scalars.get("id")) or "unknown"
         return cls(chat_id, opt_str(scalars.get("name")), username.lstrip("@") if username else None)
 

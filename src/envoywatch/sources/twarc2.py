@@ -103,7 +103,6 @@ def map_flat(tweet: dict[str, Any], where: Location) -> Parsed:
         if isinstance(ref, dict) and "text" in ref and opt_str(ref.get("id")):
             ref_media = [m for m in as_list(dig(ref, "attachments", "media")) if isinstance(m, dict)]
             ref_post = map_tweet(ref, as_dict(ref.get("author")) or None, None, ref_media)
-            ref_post.unmapped.append("type")
             parsed.posts.append(ref_post)
     return parsed
 

@@ -58,7 +58,7 @@ class XArchiveSource(Source):
         head = _strip_bom(sample.head)
         match = YTD_PREFIX.match(head)
         if match:
-            return 0.97 if b"tweet" in head[: match.end()] else 0.5
+            return 0.97 if b"tweet" in head[: match.end()] else 0.0
         if head.lstrip().startswith(b"[") and looks_like_archive_tweet(first_array_item(head)):
             return 0.8
         return 0.0
