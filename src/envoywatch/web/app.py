@@ -1,0 +1,87 @@
+"""The dashboard and JSON API: `create_app(db)` builds the FastAPI application over one workspace."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+
+from envoywatch.store.db import Store, open_store
+from envoywatch.store.schema import annotations, events, posts
+from envoywatch.web.security import SecurityHeaders, script_json
+
+HERE = Path(__file__).parent
+
+
+class PageCache:
+    """Small LRU of computed page data, invalidated whenever the workspace changes."""
+
+    def __init__(self, store: Store, size: int = 256) -> None:
+        self.store, self.size = store, size
+        self._data: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def fingerprint(self) -> tuple:
+        with self.store.read() as conn:
+            p = conn.execute(select(func.count(), func.max(posts.c.id), func.max(posts.c.ingested_at))).one()
+            a = conn.execute(select(func.count(), func.max(annotations.c.annotated_at))).one()
+            e = conn.execute(select(func.count(), func.max(events.c.id), func.max(events.c.created_at))).one()
+        return tuple(p) + tuple(a) + tuple(e)
+
+    def get(self, key: tuple, compute):
+        full = (key, self.fingerprint())
+        with self._lock:
+            if full in self._data:
+                self._data.move_to_end(full)
+                return self._data[full]
+        value = compute()
+        with self._lock:
+            self._data[full] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
+
+
+def _templates() -> Jinja2Templates:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                             undefined=jinja2.ChainableUndefined)
+    env.filters["script_json"] = script_json
+    env.filters["short"] = lambda s, n=140: (s[: n - 1] + "…") if s and len(s) > n else (s or "")
+    env.filters["day"] = lambda s: (s or "")[:10]
+    env.filters["pct"] = lambda x: "–" if x is None else f"{100 * x:.0f}%"
+    env.filters["num"] = lambda x, d=2: "–" if x is None else f"{x:.{d}f}"
+    env.globals["qs"] = lambda params, **kw: urlencode({k: v for k, v in {**params, **kw}.items()
+                                                        if v not in (None, "")})
+    return Jinja2Templates(env=env)
+
+
+def create_app(db: str | None = None, store: Store | None = None, alerts_config: str | None = None) -> FastAPI:
+    """The dashboard over the workspace `db` (path or URL; default as for the CLI)."""
+    from envoywatch.web import api, pages
+
+    app = FastAPI(title="envoywatch", version="0.1.0",
+                  description="Dashboard and JSON API over an envoywatch workspace. Read-only unless a "
+                              "request carries `Authorization: Bearer TOKEN` (envoywatch tokens create).")
+    app.state.store = store or open_store(db)
+    app.state.cache = PageCache(app.state.store)
+    app.state.templates = _templates()
+    app.state.alerts_config = alerts_config
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app
+
+
+def render(request: Request, name: str, status_code: int = 200, **ctx) -> Any:
+    """Render a template with the request and the current query parameters."""
+    ctx.setdefault("params", dict(request.query_params))
+    return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -1,0 +1,109 @@
+"""Altair chart specs for the actor page, the overview sparklines and the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+
+WIDTH = "container"
+MARK_COLORS = {"backlash": "#c0392b", "shift": "#8e44ad", "block_reports": "#d35400", "crosspost": "#2471a3"}
+
+
+def _spec(chart: alt.TopLevelMixin, width: Any = WIDTH, height: int = 180) -> dict[str, Any]:
+    spec = chart.properties(width=width, height=height).to_dict(validate=False)
+    spec.setdefault("config", {}).update({"view": {"stroke": None}, "axis": {"labelFontSize": 11},
+                                          "font": "system-ui, sans-serif"})
+    return spec
+
+
+def event_marks(events: list[dict[str, Any]], types: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Dates of events to draw as vertical rules (type names only, never user text)."""
+    return [{"date": e["start"][:10], "type": e["type"]} for e in events
+            if e.get("start") and e["type"] in types]
+
+
+def _rules(marks: list[dict[str, Any]]) -> alt.Chart:
+    domain = sorted({m["type"] for m in marks}) or ["shift"]
+    return (alt.Chart(alt.Data(values=marks)).mark_rule(strokeDash=[4, 3], strokeWidth=2)
+            .encode(x="date:T", color=alt.Color("type:N", title="event",
+                                                scale=alt.Scale(domain=domain,
+                                                                range=[MARK_COLORS.get(d, "#555") for d in domain])),
+                    tooltip=[alt.Tooltip("type:N"), alt.Tooltip("date:T")]))
+
+
+def _with_marks(chart: alt.Chart, marks: list[dict[str, Any]]) -> alt.TopLevelMixin:
+    return alt.layer(chart, _rules(marks)).resolve_scale(color="independent") if marks else chart
+
+
+def posts_per_week(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str, Any]:
+    bars = (alt.Chart(alt.Data(values=rows)).mark_bar(color="#4c78a8")
+            .encode(x=alt.X("week:T", title="week"), y=alt.Y("posts:Q", title="posts"),
+                    tooltip=["week:T", "posts:Q"]))
+    return _spec(_with_marks(bars, marks), width)
+
+
+def targets_stacked(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str, Any]:
+    bars = (alt.Chart(alt.Data(values=rows)).mark_bar()
+            .encode(x=alt.X("week:T", title="week"), y=alt.Y("posts:Q", stack="zero", title="hostile posts"),
+                    color=alt.Color("country:N", title="target"), tooltip=["week:T", "country:N", "posts:Q"]))
+    return _spec(_with_marks(bars, marks), width)
+
+
+def undiplomatic(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str, Any]:
+    line = (alt.Chart(alt.Data(values=rows)).mark_line(point=True, color="#e45756")
+            .encode(x=alt.X("week:T", title="week"),
+                    y=alt.Y("undiplomatic:Q", title="mean undiplomatic score", scale=alt.Scale(domain=[0, 1])),
+                    tooltip=["week:T", "undiplomatic:Q", "posts:Q"]))
+    return _spec(_with_marks(line, marks), width)
+
+
+def techniques(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str, Any]:
+    bars = (alt.Chart(alt.Data(values=rows)).mark_bar()
+            .encode(x=alt.X("week:T", title="week"), y=alt.Y("posts:Q", stack="zero", title="posts"),
+                    color=alt.Color("technique:N", title="technique"),
+                    tooltip=["week:T", "technique:N", "posts:Q"]))
+    return _spec(_with_marks(bars, marks), width)
+
+
+def replies(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str, Any]:
+    base = alt.Chart(alt.Data(values=rows)).encode(x=alt.X("week:T", title="week"))
+    bars = base.mark_bar(color="#9ecae9").encode(y=alt.Y("replies:Q", title="replies"),
+                                                 tooltip=["week:T", "replies:Q", "hostile:Q", "hostile_share:Q"])
+    share = base.mark_line(color="#c0392b", point=True).encode(
+        y=alt.Y("hostile_share:Q", title="hostile share", scale=alt.Scale(domain=[0, 1])))
+    layered = alt.layer(bars, share).resolve_scale(y="independent")
+    if marks:
+        layered = alt.layer(bars, share, _rules(marks)).resolve_scale(y="independent", color="independent")
+    return _spec(layered, width)
+
+
+def block_claims(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str, Any]:
+    bars = (alt.Chart(alt.Data(values=rows)).mark_bar(color="#d35400")
+            .encode(x=alt.X("week:T", title="week"), y=alt.Y("block_claims:Q", title="block reports"),
+                    tooltip=["week:T", "block_claims:Q"]))
+    return _spec(_with_marks(bars, marks), width)
+
+
+def sparkline(rows: list[dict]) -> dict[str, Any]:
+    line = (alt.Chart(alt.Data(values=rows)).mark_area(line={"color": "#4c78a8"}, color="#c6dbef")
+            .encode(x=alt.X("week:T", axis=None), y=alt.Y("posts:Q", axis=None), tooltip=["week:T", "posts:Q"]))
+    return _spec(line, width=160, height=32)
+
+
+def subject_charts(series: dict[str, Any], events: list[dict[str, Any]], width: Any = WIDTH) -> dict[str, dict]:
+    """Every chart on an actor page, keyed by its element id; empty series give no chart."""
+    shifts = event_marks(events, ("shift",))
+    waves = event_marks(events, ("backlash", "shift"))
+    blocks = event_marks(events, ("block_reports", "shift"))
+    out = {}
+    plan = (("posts", posts_per_week, "posts_per_week", shifts),
+            ("targets", targets_stacked, "targets_per_week", shifts),
+            ("undiplomatic", undiplomatic, "undiplomatic_per_week", shifts),
+            ("techniques", techniques, "techniques_per_week", shifts),
+            ("replies", replies, "replies_per_week", waves),
+            ("blocks", block_claims, "block_claims_per_week", blocks))
+    for key, fn, field, marks in plan:
+        if series.get(field):
+            out[key] = fn(series[field], marks, width)
+    return out

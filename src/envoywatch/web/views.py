@@ -1,0 +1,123 @@
+"""What each page shows, as plain dicts: the HTML pages and the JSON API share these."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import datetime
+from typing import Any
+
+from envoywatch.queries import MAX_PER_PAGE, PostFilter, get_post, list_events, list_posts, replies_to
+from envoywatch.store.db import Store
+from envoywatch.web import charts
+from envoywatch.web.queries import (
+    Subject,
+    country_profile,
+    crosspost_clusters,
+    latest_events,
+    parent_of,
+    parse_day,
+    resolve_subject,
+    subject_events,
+    subject_series,
+    watched_actors,
+)
+
+
+def post_filter(params: dict[str, Any], per_page: int = 50) -> PostFilter:
+    """Build the shared filter from query parameters (the same names as the CLI's options)."""
+    def s(k: str) -> str | None:
+        v = params.get(k)
+        return str(v).strip() or None if v is not None else None
+
+    try:
+        page = max(1, int(params.get("page") or 1))
+    except ValueError:
+        page = 1
+    try:
+        per = max(1, min(int(params.get("per_page") or per_page), MAX_PER_PAGE))
+    except ValueError:
+        per = per_page
+    return PostFilter(q=s("q"), account=s("account"), actor=s("actor"), platform=s("platform"), lang=s("lang"),
+                      date_from=parse_day(s("from")), date_to=parse_day(s("to")), target=s("target"),
+                      technique=s("technique"), kind=s("kind"), page=page, per_page=per)
+
+
+def posts_page(store: Store, params: dict[str, Any]) -> dict[str, Any]:
+    f = post_filter(params)
+    items, total = list_posts(store, f)
+    return {"items": items, "page": f.page, "per_page": f.per_page, "total": total,
+            "pages": max(1, -(-total // f.per_page))}
+
+
+def overview(store: Store) -> dict[str, Any]:
+    actors = watched_actors(store)
+    for a in actors:
+        a["sparkline"] = charts.sparkline(a["weekly"]) if a["weekly"] else None
+    return {"actors": actors, "events": latest_events(store, 15)}
+
+
+def story_for(store: Store, who: str, date_from: datetime | None = None,
+              date_to: datetime | None = None) -> dict[str, Any] | None:
+    """The story from `envoywatch.story` once that module exists; None until then."""
+    if importlib.util.find_spec("envoywatch.story") is None:
+        return None
+    from envoywatch import story
+
+    return story.build_story(store, who, date_from, date_to)
+
+
+def story_html(story: dict[str, Any] | None) -> str | None:
+    if story is None:
+        return None
+    from envoywatch import story as st
+
+    return st.render_html(story) if hasattr(st, "render_html") else None
+
+
+def subject_page(store: Store, subj: Subject, with_story: bool = True) -> dict[str, Any]:
+    series = subject_series(store, subj)
+    evs = subject_events(store, subj)
+    story = None
+    if with_story:
+        try:
+            story = story_for(store, subj.slug if subj.kind == "account" else subj.actor)
+        except Exception as e:  # the story module is another team's; show its failure, keep the page
+            story = {"error": f"{type(e).__name__}: {e}"}
+    return {"subject": subj.as_dict(), "series": series, "events": evs,
+            "charts": charts.subject_charts(series, evs), "story": story}
+
+
+def post_page(store: Store, post_id: int) -> dict[str, Any] | None:
+    post = get_post(store, post_id)
+    if post is None:
+        return None
+    replies = replies_to(store, post_id)
+    parent = None
+    if post.get("in_reply_to"):
+        parent = parent_of(store, post_id)
+    return {"post": post, "parent": parent, "replies": replies,
+            "hostile_replies": sum(1 for r in replies if (r.get("reply") or {}).get("hostile")),
+            "block_claims": sum(1 for r in replies if block_claimed(r)),
+            "crossposts": crosspost_clusters(store, post_id)}
+
+
+def block_claimed(p: dict[str, Any]) -> bool:
+    return bool(p.get("block_claim") or (p.get("reply") or {}).get("block_claim"))
+
+
+def events_page(store: Store, params: dict[str, Any]) -> dict[str, Any]:
+    f = post_filter(params)
+    evs = list_events(store, type=params.get("type") or None, account=params.get("account") or None,
+                      date_from=f.date_from, date_to=f.date_to)
+    total = len(evs)
+    start = (f.page - 1) * f.per_page
+    return {"items": evs[start: start + f.per_page], "page": f.page, "per_page": f.per_page, "total": total,
+            "pages": max(1, -(-total // f.per_page))}
+
+
+def country_page(store: Store, code: str) -> dict[str, Any]:
+    return country_profile(store, code)
+
+
+def find_subject(store: Store, who: str) -> Subject | None:
+    return resolve_subject(store, who)
