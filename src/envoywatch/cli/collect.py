@@ -1,0 +1,117 @@
+"""`envoywatch collect`: read watched accounts live from Bluesky, Mastodon, Telegram and websites."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from envoywatch.cli.app import DbOpt, JsonOpt, app, emit, err, fail, open_ws, want_json
+
+PLATFORMS = ("bluesky", "mastodon", "telegram", "web")
+
+
+def parse_base_urls(values: list[str] | None) -> dict[str, str]:
+    """`URL` (every platform) or `platform=URL`, repeatable."""
+    out: dict[str, str] = {}
+    for value in values or []:
+        name, sep, url = value.partition("=")
+        if sep and name in PLATFORMS:
+            out[name] = url
+        elif "://" in value:
+            out["*"] = value
+        else:
+            fail(f"--base-url: {value!r} is neither URL nor PLATFORM=URL")
+    return out
+
+
+def parse_since(value: str | None):
+    from envoywatch.sources._util import parse_time
+
+    if not value:
+        return None
+    since = parse_time(value if len(value) > 10 else f"{value}T00:00:00+00:00")
+    if since is None:
+        fail(f"--since: {value!r} is not a date (YYYY-MM-DD or ISO 8601)")
+    return since
+
+
+def print_summary(summary: dict) -> None:
+    for a in summary["accounts"]:
+        colour = {"ok": "green", "gone": "yellow"}.get(a["status"], "red")
+        err.print(f"[{colour}]{a['status']:>7}[/] {a['platform']}:{a['account']}  {a['pages']} pages, "
+                  f"{a['inserted']} new, {a['updated']} updated, {a['duplicates']} seen, "
+                  f"{a['rejected']} rejected, {a['threads']} threads, {a['blocks']} blocks"
+                  + (f"  ({a['error']})" if a["error"] else ""), highlight=False)
+    err.print(f"run {summary['started_at']} → {summary['finished_at']}: {summary['inserted']} new posts, "
+              f"{summary['accounts_ok']} accounts ok, {summary['accounts_failed']} failed, "
+              f"{summary['http']['requests']} requests, {summary['http']['retries']} retries"
+              + (" (stopped)" if summary["stopped"] else ""), highlight=False)
+
+
+def install_stop(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT ask for a clean stop: the page being written commits, then we exit."""
+    def handler(signum, _frame) -> None:
+        logging.getLogger("envoywatch.collect").warning("signal %s: stopping after this page", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+@app.command()
+def collect(
+    platform: Annotated[str | None, typer.Option(help="Only this platform: bluesky, mastodon, telegram, web.")] = None,
+    account: Annotated[str | None, typer.Option(help="Only this watched account (handle or id).")] = None,
+    base_url: Annotated[list[str] | None, typer.Option(
+        "--base-url", help="Send requests to this server instead (URL, or PLATFORM=URL; repeatable).")] = None,
+    pds_url: Annotated[str | None, typer.Option(help="Bluesky PDS for block records (default: from the DID).")] = None,
+    since: Annotated[str | None, typer.Option(help="Fetch again back to this date, ignoring cursors.")] = None,
+    every: Annotated[str | None, typer.Option(help="Run on a schedule in the foreground: 30s, 15m, 2h.")] = None,
+    max_pages: Annotated[int, typer.Option(min=1, help="Timeline pages per account per run; "
+                                           "the rest follows next run.")] = 20,
+    delay: Annotated[float, typer.Option(min=0, help="Seconds between requests to one host.")] = 1.0,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds before a request times out.")] = 20.0,
+    retries: Annotated[int, typer.Option(min=0, help="Retries after 429, 5xx or network errors.")] = 4,
+    contact: Annotated[str | None, typer.Option(help="E-mail or URL added to the User-Agent.")] = None,
+    runs: Annotated[int | None, typer.Option(hidden=True, help="With --every: stop after N runs.")] = None,
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Collect the watched accounts' new posts and replies (and Bluesky blocks); resumable."""
+    from envoywatch.collect.base import Politeness
+    from envoywatch.collect.runner import RunOptions, parse_interval, run_every, run_once, select_accounts
+
+    if platform and platform not in PLATFORMS:
+        fail(f"--platform: {platform!r} is not one of {', '.join(PLATFORMS)}")
+    interval = None
+    if every:
+        try:
+            interval = parse_interval(every)
+        except ValueError as e:
+            fail(f"--every: {e}")
+    logging.basicConfig(level=logging.WARNING if want_json(json) else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    options = RunOptions(platform=platform, account=account, base_urls=parse_base_urls(base_url),
+                         since=parse_since(since), max_pages=max_pages,
+                         politeness=Politeness(min_interval=delay, timeout=timeout, max_retries=retries,
+                                               contact=contact),
+                         collector_options={"bluesky": {"pds_url": pds_url}} if pds_url else {})
+    store = open_ws(db)
+    if not select_accounts(store, options):
+        fail("no watched account matches (add them with `envoywatch accounts import FILE`)")
+    stop = threading.Event()
+    install_stop(stop)
+
+    def report(summary) -> None:
+        data = summary.as_dict()
+        emit(data) if want_json(json) else print_summary(data)
+
+    if interval is None:
+        report(run_once(store, options, stop=stop))
+    else:
+        run_every(store, options, interval, stop, report, max_runs=runs)
+    store.close()
