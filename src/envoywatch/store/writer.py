@@ -146,12 +146,14 @@ class PostWriter:
             return
         now = utcnow()
         rows = [self._row(post, parsed, now) for post, parsed in fresh.values()]
-        ids = conn.execute(insert(posts).returning(posts.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        conn.execute(insert(posts), rows)  # a plain executemany: RETURNING would go row by row
         c.inserted += len(rows)
-        media_rows = [{"post_id": pid, "type": m.type, "url": m.url}
-                      for pid, (post, _) in zip(ids, fresh.values(), strict=True) for m in post.media]
-        if media_rows:
-            conn.execute(insert(media), media_rows)
+        with_media = [post for post, _ in fresh.values() if post.media]
+        if with_media:
+            ids = self._existing(conn, {(p.platform, p.platform_id) for p in with_media})
+            conn.execute(insert(media), [
+                {"post_id": ids[(p.platform, p.platform_id)].id, "type": m.type, "url": m.url}
+                for p in with_media for m in p.media])
 
     def _existing(self, conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
         found: dict[tuple[str, str], tuple] = {}
