@@ -60,7 +60,7 @@ def analyze(store: Store, fast: bool = False, progress: Progress | None = None,
     ids = store_ann.pending_ids(store, pipe.version)
     n = annotate_ids(store, pipe, ids, fast, progress)
     # Veiled references lean on the account's history of explicit targets, known only now.
-    veiled = [i for i in store_ann.veiled_post_ids(store)] if n else []
+    veiled = store_ann.veiled_post_ids(store) if n else []
     if veiled:
         annotate_ids(store, pipe, veiled, fast)
     events = run_events(store) if detect_events else {}

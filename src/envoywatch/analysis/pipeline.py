@@ -39,6 +39,17 @@ def order(analyzers: Sequence[type[Analyzer]]) -> list[type[Analyzer]]:
     return ordered
 
 
+def version_of(classes: Iterable[type[Analyzer]]) -> str:
+    """Changes whenever any analyzer's version changes, so stale annotations are redone."""
+    return "+".join(f"{a.name}@{a.version}" for a in classes)
+
+
+def current_version() -> str:
+    """The version a full pipeline would have, without loading any model."""
+    load_builtins()
+    return version_of(order(list(ANALYZERS)))
+
+
 class Pipeline:
     """The ordered, set-up analyzers; one instance per process (models load once)."""
 
@@ -51,8 +62,7 @@ class Pipeline:
 
     @property
     def version(self) -> str:
-        """Changes whenever any analyzer's version changes, so stale annotations are redone."""
-        return "+".join(f"{a.name}@{a.version}" for a in self.analyzers)
+        return version_of(type(a) for a in self.analyzers)
 
     def run(self, posts: Sequence[PostInput], ctx: Context | None = None) -> list[dict[str, Any]]:
         ctx = ctx or Context()
