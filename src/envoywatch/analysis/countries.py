@@ -1,0 +1,131 @@
+"""The `countries` analyzer: every country a post names or veils, its role, stance and targets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from envoywatch.analysis.base import Analyzer, Context, PostInput, analyzer
+from envoywatch.analysis.gazetteer import Gazetteer, Mention, default_gazetteer
+from envoywatch.analysis.stance import Site, decide, hostile_sentences, sentence_ends, stances
+from envoywatch.analysis.veiled import find_markers, resolve
+
+MAX_CHARS = 20_000  # longer texts are cut: a post, not a book, is what we judge
+VEILED = "?"
+# Parts of a country with no foreign policy of their own are never a post's target, and what
+# a sender counts as its own territory is treated like the sender.
+NEVER_TARGETS = frozenset({"HK", "MO"})
+OWN_PARTS = {"CN": frozenset({"HK", "MO", "TW"})}
+NEAR = 16  # "some politicians in Washington", "美国个别政客": a named country, not a veiled one
+KIND_CONFIDENCE = {"alias": 0.95, "cldr": 0.95, "compound": 0.9, "flag": 0.9, "leader": 0.85, "hashtag": 0.85}
+
+
+def role_of(code: str | None, sender: str | None, host: str | None) -> str:
+    """host / sender / third, from the posting account's registry entry."""
+    if code and code == host:
+        return "host"
+    if code and code == sender:
+        return "sender"
+    return "third"
+
+
+def annotate_countries(
+    text: str,
+    sender: str | None = None,
+    host: str | None = None,
+    prior: dict[str, float] | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The `countries` entries and the sorted `targets` for one post."""
+    text = (text or "")[:MAX_CHARS]
+    sender, host = (sender or "").upper() or None, (host or "").upper() or None
+    mentions = (gazetteer or default_gazetteer()).find(text)
+    ends = sentence_ends(text)
+    markers = find_markers(text, hostile_sentences(text, ends), ends) if text else []
+    markers = [k for k in markers if not _named_nearby(k, [m for m in mentions if m.code != sender])]
+    sites = [Site(m.code, m.start, m.end) for m in mentions]
+    sites += [Site(VEILED, k.start, k.end) for k in markers]
+    st = stances(text, sites, sender, host)
+    entries: dict[str | None, dict[str, Any]] = {}
+    for m in mentions:
+        _add_mention(entries, m, sender, host)
+    for code, e in entries.items():
+        own = code == sender or code in NEVER_TARGETS or code in OWN_PARTS.get(sender or "", ())
+        e["stance"] = "neutral" if own else decide(st[code], code == host)
+        e["cues"] = st[code].cues[:6]
+    if markers:
+        _add_veiled(entries, text, markers, st.get(VEILED), sender, host, prior)
+    countries = sorted(entries.values(), key=lambda e: e["spans"][0][0])
+    targets = sorted({e["code"] for e in countries if e["code"] and e["stance"] == "hostile"})
+    return countries, targets
+
+
+def _named_nearby(k, mentions: list[Mention]) -> bool:
+    """Whether a marker sits inside or right next to an explicit mention."""
+    for m in mentions:
+        if m.start <= k.start < m.end or 0 <= m.start - k.end <= NEAR or 0 <= k.start - m.end <= 1:
+            return True
+    return False
+
+
+def _add_mention(entries: dict, m: Mention, sender: str | None, host: str | None) -> None:
+    e = entries.get(m.code)
+    if e is None:
+        e = entries[m.code] = {
+            "code": m.code,
+            "role": role_of(m.code, sender, host),
+            "stance": "neutral",
+            "veiled": False,
+            "confidence": 0.0,
+            "evidence": [],
+            "spans": [],
+        }
+    e["confidence"] = max(e["confidence"], KIND_CONFIDENCE.get(m.kind, 0.8))
+    if m.surface not in e["evidence"]:
+        e["evidence"].append(m.surface)
+    e["spans"].append([m.start, m.end])
+
+
+def _add_veiled(entries, text, markers, st, sender, host, prior) -> None:
+    """Resolve the veiled references of a post into one entry (merged if the country is named)."""
+    res = resolve(text, prior, {sender, host})
+    stance = decide(st, False, veiled=True) if st is not None else "hostile"
+    evidence = list(dict.fromkeys(k.surface for k in markers)) + [f"clue: {c}" for c in res.clues]
+    spans = [[k.start, k.end] for k in markers]
+    e = entries.get(res.code) if res.code else None
+    if e is not None:
+        e["veiled"] = True
+        e["evidence"] += evidence
+        e["spans"] = sorted(e["spans"] + spans)
+        if stance == "hostile":
+            e["stance"] = "hostile"
+        return
+    entries[res.code or VEILED] = {
+        "code": res.code,
+        "role": role_of(res.code, sender, host),
+        "stance": stance,
+        "veiled": True,
+        "confidence": res.confidence,
+        "evidence": evidence,
+        "spans": spans,
+        "cues": st.cues[:6] if st is not None else [],
+    }
+
+
+@analyzer
+class CountriesAnalyzer(Analyzer):
+    """Countries named or veiled in each post, with role, stance and the post's targets."""
+
+    name = "countries"
+    version = "1"
+    requires = ("lang",)
+    assigns = ("countries", "targets")
+
+    def setup(self) -> None:
+        self.gazetteer = default_gazetteer()
+
+    def run(self, posts: Sequence[PostInput], anns: list[dict[str, Any]], ctx: Context) -> None:
+        gz = getattr(self, "gazetteer", None) or default_gazetteer()
+        for p, ann in zip(posts, anns, strict=True):
+            prior = ctx.target_priors.get(p.account or "", {})
+            ann["countries"], ann["targets"] = annotate_countries(p.text, p.sender, p.host, prior, gz)

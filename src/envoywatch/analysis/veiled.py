@@ -1,0 +1,103 @@
+"""Veiled references ("a certain country", «одна страна», «бір ел», 某国) and who they mean.
+
+Markers and clues live in data/countries/veiled.yaml. A reference resolves to the country whose
+clues ("all its states", "left the European Union", nuclear wastewater in the sea) plus the
+account's prior score highest, when that score is high enough and clearly ahead; otherwise the
+reference stays unknown (code None) rather than a guess.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+from envoywatch.analysis.gazetteer import _NORM, DATA_DIR
+
+PRIOR_WEIGHT = 0.8  # a prior share of 1.0 is worth less than one strong clue
+RESOLVE_AT = 1.0
+MARGIN = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    start: int
+    end: int
+    surface: str
+    strong: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Clue:
+    code: str
+    weight: float
+    label: str
+    rx: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    code: str | None
+    confidence: float
+    clues: list[str]
+    scores: dict[str, float]
+
+
+@lru_cache(maxsize=1)
+def _data() -> tuple[re.Pattern[str], re.Pattern[str], list[Clue]]:
+    d = yaml.safe_load((DATA_DIR / "veiled.yaml").read_text("utf-8"))
+    strong = re.compile("|".join(f"(?:{p})" for p in d["markers"]["strong"]), re.I)
+    weak = re.compile("|".join(f"(?:{p})" for p in d["markers"]["weak"]), re.I)
+    clues = [Clue(c["code"], float(c["w"]), c["label"], re.compile(c["re"], re.I)) for c in d["clues"]]
+    return strong, weak, clues
+
+
+def find_markers(text: str, hostile_sents: set[int], ends: list[int]) -> list[Marker]:
+    """Strong markers anywhere; weak ones ("some countries") in hostile sentences or with clues."""
+    t = text.translate(_NORM)
+    strong, weak, clues = _data()
+    has_clue = None
+    out = [Marker(m.start(), m.end(), m.group(0), True) for m in strong.finditer(t)]
+    taken = [(m.start, m.end) for m in out]
+    for m in weak.finditer(t):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        if bisect.bisect_right(ends, m.start()) not in hostile_sents:
+            if has_clue is None:
+                has_clue = any(c.weight >= 1.0 and c.rx.search(t) for c in clues)
+            if not has_clue:
+                continue
+        out.append(Marker(m.start(), m.end(), m.group(0), False))
+    return sorted(out, key=lambda m: m.start)
+
+
+def resolve(
+    text: str, prior: dict[str, float] | None, exclude: set[str | None]
+) -> Resolution:
+    """The country a veiled reference means, from clues in the text and the account's prior."""
+    t = text.translate(_NORM)
+    scores: dict[str, float] = {}
+    found: dict[str, list[str]] = {}
+    for c in _data()[2]:
+        if c.code in exclude or not c.rx.search(t):
+            continue
+        scores[c.code] = scores.get(c.code, 0.0) + c.weight
+        found.setdefault(c.code, []).append(c.label)
+    for code, share in (prior or {}).items():
+        if code in exclude or share <= 0:
+            continue
+        scores[code] = scores.get(code, 0.0) + PRIOR_WEIGHT * min(float(share), 1.0)
+        found.setdefault(code, []).append(f"account prior {float(share):.2f}")
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if not ranked:
+        return Resolution(None, 0.0, [], {})
+    top, best = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    has_clue = any(not s.startswith("account prior") for s in found[top])
+    if best < RESOLVE_AT or best - second < MARGIN or not has_clue:
+        return Resolution(None, 0.0, sorted({x for v in found.values() for x in v}), scores)
+    conf = round(min(0.99, best / (best + second + 0.5)), 3)
+    return Resolution(top, conf, found[top], scores)
