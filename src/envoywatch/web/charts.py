@@ -7,6 +7,7 @@ from typing import Any
 import altair as alt
 
 WIDTH = "container"
+WEEK = alt.X("yearweek(week):T", title="week")  # bars span their whole week
 MARK_COLORS = {"backlash": "#c0392b", "shift": "#8e44ad", "block_reports": "#d35400", "crosspost": "#2471a3"}
 
 
@@ -38,14 +39,14 @@ def _with_marks(chart: alt.Chart, marks: list[dict[str, Any]]) -> alt.TopLevelMi
 
 def posts_per_week(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str, Any]:
     bars = (alt.Chart(alt.Data(values=rows)).mark_bar(color="#4c78a8")
-            .encode(x=alt.X("week:T", title="week"), y=alt.Y("posts:Q", title="posts"),
+            .encode(x=WEEK, y=alt.Y("posts:Q", title="posts"),
                     tooltip=["week:T", "posts:Q"]))
     return _spec(_with_marks(bars, marks), width)
 
 
 def targets_stacked(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str, Any]:
     bars = (alt.Chart(alt.Data(values=rows)).mark_bar()
-            .encode(x=alt.X("week:T", title="week"), y=alt.Y("posts:Q", stack="zero", title="hostile posts"),
+            .encode(x=WEEK, y=alt.Y("posts:Q", stack="zero", title="hostile posts"),
                     color=alt.Color("country:N", title="target"), tooltip=["week:T", "country:N", "posts:Q"]))
     return _spec(_with_marks(bars, marks), width)
 
@@ -60,7 +61,7 @@ def undiplomatic(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dic
 
 def techniques(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str, Any]:
     bars = (alt.Chart(alt.Data(values=rows)).mark_bar()
-            .encode(x=alt.X("week:T", title="week"), y=alt.Y("posts:Q", stack="zero", title="posts"),
+            .encode(x=WEEK, y=alt.Y("posts:Q", stack="zero", title="posts"),
                     color=alt.Color("technique:N", title="technique"),
                     tooltip=["week:T", "technique:N", "posts:Q"]))
     return _spec(_with_marks(bars, marks), width)
@@ -80,7 +81,7 @@ def replies(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str
 
 def block_claims(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str, Any]:
     bars = (alt.Chart(alt.Data(values=rows)).mark_bar(color="#d35400")
-            .encode(x=alt.X("week:T", title="week"), y=alt.Y("block_claims:Q", title="block reports"),
+            .encode(x=WEEK, y=alt.Y("block_claims:Q", title="block reports"),
                     tooltip=["week:T", "block_claims:Q"]))
     return _spec(_with_marks(bars, marks), width)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response
 
 from envoywatch.web import views
 from envoywatch.web.app import render
@@ -38,10 +38,7 @@ def subject(request: Request, who: str):
     if subj is None:
         return render(request, "error.html", status_code=404, message="No actor or account by that name.")
     data = request.app.state.cache.get(("subject", subj.slug), lambda: views.subject_page(store, subj))
-    story = data.get("story")
-    html = None
-    if story and "error" not in story:
-        html = request.app.state.cache.get(("story-html", subj.slug), lambda: views.story_html(story))
+    html = request.app.state.cache.get(("story-html", subj.slug), lambda: views.safe_story_html(data.get("story")))
     return render(request, "subject.html", story_html=html, **data)
 
 
@@ -94,4 +91,4 @@ def alerts_feed(request: Request):
 
 @router.get("/favicon.ico")
 def favicon():
-    return StreamingResponse(iter([b""]), media_type="image/x-icon", status_code=204)
+    return Response(status_code=204)

@@ -66,12 +66,17 @@ def story_for(store: Store, who: str, date_from: datetime | None = None,
     return story.build_story(store, who, date_from, date_to)
 
 
-def story_html(story: dict[str, Any] | None) -> str | None:
-    if story is None:
+def safe_story_html(story: dict[str, Any] | None) -> str | None:
+    """The story module's HTML, sanitised (no scripts, handlers or javascript: links), or None."""
+    if not story or "error" in story:
         return None
     from envoywatch import story as st
 
-    return st.render_html(story) if hasattr(st, "render_html") else None
+    if not hasattr(st, "render_html"):
+        return None
+    import nh3
+
+    return nh3.clean(st.render_html(story), url_schemes={"http", "https"}, link_rel="noopener noreferrer nofollow")
 
 
 def subject_page(store: Store, subj: Subject, with_story: bool = True) -> dict[str, Any]:
