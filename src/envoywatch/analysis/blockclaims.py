@@ -47,7 +47,7 @@ _RU = [
     rf"{_RU_PAST}\s+(?:\w+\s+){{0,2}}?(?:меня|мой\s+акк\w*|нас)\b",
     r"\b(?:я|мы)\s+(?:\w+\s+){0,2}?(?:заблокирован[аоы]?|забанен[аоы]?|в\s+блоке|в\s+бане|в\s+чс)",
     rf"\b(?:я|мы|меня|нас)\s+(?:\w+\s+){{0,3}}?(?:попал[аи]?|оказал(?:ся|ась|ись)|угодил[аи]?|улетел[аи]?|отправил[аи]?|кинул[аи]?|добавил[аи]?|внес(?:ли|ла)?)\s+(?:\w+\s+){{0,2}}?(?:в|во)\s+{_RU_LIST}",
-    rf"^\W*(?:\w+\s+){{0,2}}?(?:попал[аи]?|кинули|отправили|добавили|внесли|улетел[аи]?)\s+(?:\w+\s+){{0,2}}?в\s+{_RU_LIST}",
+    rf"^\W*(?:\w+\s+){{0,2}}?(?:попал[аи]?|кинули|отправили|добавили|внесли|улетел[аи]?|оказал(?:ся|ась|ись))\s+(?:\w+\s+){{0,2}}?в\s+{_RU_LIST}",
     r"\bмой\s+(?:акк\w*|профиль)\s+(?:\w+\s+){0,3}?(?:заблокирова\w*|забанил\w*|забанен\w*|заблочил\w*)",
     r"(?:^|[.!?]\s*)\W*(?:тоже\s+|уже\s+|и\s+)?(?:заблокировали|забанили|заблочили)\b(?!\s+(?:его|её|ее|их|этот|эту|это|дорогу|резолюцию))",
     r"\b(?:у\s+меня|получил[аи]?)\s+(?:\w+\s+){0,2}?(?:блок|бан)\b",
@@ -63,7 +63,7 @@ _KK_PAST = r"(?:п\s+тастады|п\s+тастапты|п\s+тастаған|
 _KK = [
     rf"(?:мені|бізді|meni|bizdi)\s+(?:\w+\s+){{0,3}}?{_KK_STEM}{_KK_PAST}",
     r"(?:бұғатталдым|бұғатталдық|бұғатталып\s+қалдым|блокталдым|блокталып\s+қалдым|bugattaldym|blоktaldym|bloktaldym)",
-    r"(?:мені|бізді|meni|bizdi)\s+(?:\w+\s+){0,2}?(?:блокқа|бұғатқа|банға|қара\s+тізімге|blokqa|qara\s+tizimge)\s+(?:салды|салыпты|салған|енгізді|енгізіпті|кіргізді|қосты|saldy|engizdi)",
+    r"(?:мені|бізді|meni|bizdi)\s+(?:\w+\s+){0,2}?(?:блокқа|бұғатқа|банға|қара\s+тізімге|blokqa|qara\s+tizimge)\s+(?:салды|салыпты|салған|салып\s+тастады|салып\s+тастапты|енгізді|енгізіпті|кіргізді|қосты|қосып\s+тастады|saldy|salyp\s+tastady|engizdi)",
     r"(?:мен|біз|men|biz)\s+(?:\w+\s+){0,2}?(?:блоктамын|блоктамыз|бұғаттамын|блокқа\s+түстім|бұғатқа\s+түстім|қара\s+тізімге\s+(?:түстім|ендім|кірдім)|bloktamyn)",
     r"^\W*(?:блоктамын|блоктамыз|блокқа\s+түстім|бұғатқа\s+түстім)",
 ]
@@ -102,8 +102,8 @@ _ADDRESSEE = re.compile(
     r"|(?:你|您|他|她|大使|使馆|大使馆|外交官)",
     _F,
 )
-# A blocker named only by pronoun or office is the parent post's account, for replies.
-_HOMOGLYPHS = str.maketrans({"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x"})
+_TO_LATIN = str.maketrans({"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i"})
+_MIXED_WORD = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[аеорсхуі])\w+\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +124,16 @@ class BlockClaim:
         }
 
 
+def _latinize(m: re.Match[str]) -> str:
+    """Cyrillic look-alikes typed inside a Latin-script word ("blоktady" with a Cyrillic о)."""
+    word = m.group(0)
+    latin = sum(c.isascii() for c in word)
+    return word.translate(_TO_LATIN) if latin > len(word) / 2 else word
+
+
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")[:MAX_SCAN]
+    text = _MIXED_WORD.sub(_latinize, text)
     return text.replace("ё", "е").replace("Ё", "Е")
 
 
@@ -147,7 +155,7 @@ def _inner_negated(lang: str, match: str, before: str) -> bool:
     if lang == "en":
         return bool(re.search(r"\b(?:not|never)\b|n't\b", match, _F))
     if lang == "zh" and match.startswith("被"):
-        return bool(_ZH_THIRD.search(before[-4:]))
+        return bool(_ZH_THIRD.search(before[-4:]) or "谁" in before)
     return False
 
 

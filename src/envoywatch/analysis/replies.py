@@ -1,0 +1,243 @@
+"""Judge each reply: how hostile it is to the post or its author, its stance, and block self-reports.
+
+Two small linear heads per judgment, trained by `envoywatch.training.replies`: one on
+character n-grams of normalised text (disguised obscenities such as «х*йня», «пиzдец» or
+"f*ck" are undone first) and one on the shared multilingual-e5 embeddings. Their log-odds
+are averaged. Chinese replies add a head trained on COLD. Without embeddings (`ctx.fast`)
+only the n-gram heads run. Every post, reply or not, is checked for a block self-report.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from envoywatch.analysis.base import Analyzer, Context, PostInput, analyzer
+from envoywatch.analysis.blockclaims import find_block_claim
+
+MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "replies.npz"
+N_FEATURES = 2**18
+STANCES = ("against", "neutral", "support")
+MAX_CHARS = 2_000  # a reply longer than this is judged on its start
+
+# --- normalisation of disguised words -------------------------------------------------
+_CYR = re.compile(r"[а-яёәіңғүұқөһ]", re.IGNORECASE)
+_LOOKALIKE = str.maketrans(
+    {
+        "a": "а", "c": "с", "e": "е", "o": "о", "p": "р", "x": "х", "y": "у",
+        "k": "к", "m": "м", "h": "н", "t": "т", "z": "з", "u": "и", "i": "и", "n": "п",
+        "3": "з", "6": "б", "0": "о", "9": "я", "@": "а", "$": "с", "ʍ": "м",
+    }
+)  # fmt: skip
+_MASK = re.compile(r"(?<=\w)[*#%!.]+(?=\w)|(?<=\w)\*+")
+_SPACED = re.compile(r"\b(?:\w[.\-_* ]){2,}\w\b")
+_WORD = re.compile(r"[\w@$*#%!ʍ]+")
+
+_OBSCENE = re.compile(
+    r"х[уy*]+[йеяию]|х[*]+[йеяию]?н|п[иi*]+зд|пздц|[её]б[аaнуы]|[её]\*+[аaнт]|заеб|уеб|выеб|о\*уе|ох[уy*]е|ах[уy]е|"
+    r"бл[яa*]+[дть]?|бля\b|с[уy]к[аи]|муда[кч]|мудак|говн|гавн|дерьм|ж[оo*]п|сран[ьи]|пидо?р|пидар|гандон|"
+    r"шлюх|мраз|ублюд|гнид|сволоч|падл|\bчмо\b|хер\b|хрен|нах\b|пошел\s+на|долбо|"
+    r"fuck|f[*\u00a0]+c?k|fvck|sh[i1!*]t|bitch|assh|a\$\$|\bstfu\b|\bwtf\b|crap|bullsh|"
+    r"傻逼|傻[bB比]|煞笔|\bsb\b|脑残|去死|他妈|特么|\btmd\b|\bcnm\b|尼玛|狗屁|婊|卧槽|妈的|"
+    r"ақымақ|малғұн|иттің|шошқа|оңбаған|жексұрын|сасық|есуас|арсыз|бетсіз|қотақ|ананды|шешеңді",
+    re.IGNORECASE,
+)
+_HTML = re.compile(r"<[^>]{0,200}>")
+_URL = re.compile(r"https?://\S+")
+
+
+def _unmask_word(word: str) -> str:
+    """Undo Latin, digit and symbol look-alikes inside a word that is mostly Cyrillic."""
+    if not _CYR.search(word):
+        return word
+    return word.translate(_LOOKALIKE)
+
+
+def normalize(text: str) -> str:
+    """Lower-case, drop markup and links, and undo common disguises of obscene words."""
+    text = unicodedata.normalize("NFKC", (text or "")[: MAX_CHARS * 2]).lower().replace("ё", "е")
+    text = _URL.sub(" url ", _HTML.sub(" ", text))
+    text = _SPACED.sub(lambda m: re.sub(r"[.\-_* ]", "", m.group(0)), text)
+    text = _WORD.sub(lambda m: _unmask_word(m.group(0)), text)
+    return text[:MAX_CHARS]
+
+
+def ngram_text(text: str) -> str:
+    """The string the n-gram heads see: normalised text plus a marker for obscene words."""
+    norm = normalize(text)
+    masked = "*" in norm and bool(_MASK.search(norm))
+    tags = (" ⟦obs⟧" if _OBSCENE.search(norm) else "") + (" ⟦mask⟧" if masked else "")
+    return norm + tags
+
+
+@lru_cache(maxsize=1)
+def _vectorizer() -> HashingVectorizer:
+    return HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=(1, 4),
+        n_features=N_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        lowercase=False,
+    )
+
+
+def ngram_features(texts: Sequence[str], idf: np.ndarray | None = None) -> sparse.csr_matrix:
+    """Sub-linear tf (optionally idf-weighted), L2-normalised hashed char n-grams."""
+    x = _vectorizer().transform([ngram_text(t) for t in texts]).tocsr().astype(np.float32)
+    x.data = 1.0 + np.log(x.data)
+    if idf is not None:
+        x = x @ sparse.diags(idf.astype(np.float32))
+        x = sparse.csr_matrix(x)
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ x)
+
+
+# --- trained heads ---------------------------------------------------------------------
+class LinearHead:
+    """A logistic head stored as (possibly sparse) weights: scores = x @ W + b."""
+
+    def __init__(self, weights: np.ndarray, bias: np.ndarray) -> None:
+        self.w = np.asarray(weights, dtype=np.float32)
+        if self.w.ndim == 1:
+            self.w = self.w[:, None]
+        self.b = np.asarray(bias, dtype=np.float32).ravel()
+
+    def logits(self, x: Any) -> np.ndarray:
+        return np.asarray(x @ self.w) + self.b
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def pack_head(prefix: str, coef: np.ndarray, intercept: np.ndarray) -> dict[str, np.ndarray]:
+    """Store a head's weights sparsely (most hashed n-grams never occur in training)."""
+    coef = np.asarray(coef, dtype=np.float32).T  # (features, classes)
+    rows = np.flatnonzero(np.abs(coef).sum(axis=1) > 1e-6).astype(np.int32)
+    return {
+        f"{prefix}.rows": rows,
+        f"{prefix}.vals": coef[rows].astype(np.float16),
+        f"{prefix}.dim": np.array(coef.shape, dtype=np.int64),
+        f"{prefix}.b": np.asarray(intercept, dtype=np.float32),
+    }
+
+
+def unpack_head(arrs: Any, prefix: str) -> LinearHead | None:
+    if f"{prefix}.rows" not in arrs:
+        return None
+    dim = tuple(int(v) for v in arrs[f"{prefix}.dim"])
+    w = np.zeros(dim, dtype=np.float32)
+    w[arrs[f"{prefix}.rows"]] = arrs[f"{prefix}.vals"].astype(np.float32)
+    return LinearHead(w, arrs[f"{prefix}.b"])
+
+
+class ReplyModel:
+    """The trained heads and the fusion settings, loaded from one .npz artifact."""
+
+    HEADS = ("host_ng", "host_emb", "stance_ng", "stance_emb", "cold_ng", "cold_emb")
+
+    def __init__(self, path: Path = MODEL_PATH) -> None:
+        with np.load(path, allow_pickle=False) as arrs:
+            self.heads = {h: unpack_head(arrs, h) for h in self.HEADS}
+            self.idf = arrs["idf"] if "idf" in arrs else None
+            self.threshold = float(arrs["threshold"]) if "threshold" in arrs else 0.5
+            self.threshold_fast = float(arrs["threshold_fast"]) if "threshold_fast" in arrs else 0.5
+            self.emb_weight = float(arrs["emb_weight"]) if "emb_weight" in arrs else 0.5
+
+    def _fuse(self, names: tuple[str, str], xng: Any, emb: np.ndarray | None) -> np.ndarray:
+        ng, em = (self.heads[n] for n in names)
+        z = ng.logits(xng)
+        if emb is not None and em is not None:
+            z = self.emb_weight * em.logits(emb) + (1 - self.emb_weight) * z
+        return z
+
+    def hostility(
+        self, texts: Sequence[str], langs: Sequence[str | None], emb: np.ndarray | None
+    ) -> np.ndarray:
+        """Probability that each reply is hostile to the post or its author."""
+        xng = ngram_features(texts, self.idf)
+        z = self._fuse(("host_ng", "host_emb"), xng, emb)[:, 0]
+        zh = np.array([lang == "zh" for lang in langs])
+        if zh.any() and self.heads["cold_ng"] is not None:
+            # Offensive (COLD) or hostile to the post (our replies): either makes it hostile.
+            zc = self._fuse(("cold_ng", "cold_emb"), xng[zh], None if emb is None else emb[zh])
+            z[zh] = np.maximum(zc[:, 0], z[zh])
+        return _sigmoid(z)
+
+    def stance(self, texts: Sequence[str], emb: np.ndarray | None) -> np.ndarray:
+        """Probabilities over STANCES for each reply."""
+        xng = ngram_features(texts, self.idf)
+        return _softmax(self._fuse(("stance_ng", "stance_emb"), xng, emb))
+
+
+@lru_cache(maxsize=1)
+def load_model() -> ReplyModel:
+    return ReplyModel(MODEL_PATH)
+
+
+def judge(
+    model: ReplyModel, texts: Sequence[str], langs: Sequence[str | None], emb: np.ndarray | None
+) -> list[dict[str, Any]]:
+    """Hostility, hostile flag and stance for each reply text."""
+    if not texts:
+        return []
+    host = model.hostility(texts, langs, emb)
+    probs = model.stance(texts, emb)
+    cut = model.threshold if emb is not None else model.threshold_fast
+    out = []
+    for h, p in zip(host, probs, strict=True):
+        hostile = bool(h >= cut)
+        stance = STANCES[int(np.argmax(p))]
+        if hostile and stance != "against":
+            stance = "against"
+        elif not hostile and stance == "against" and p[0] < 0.5:
+            stance = STANCES[1 + int(np.argmax(p[1:]))]
+        out.append({"hostility": round(float(h), 4), "hostile": hostile, "stance": stance})
+    return out
+
+
+@analyzer
+class RepliesAnalyzer(Analyzer):
+    """Reply hostility and stance toward the post; block self-reports in every post."""
+
+    name = "replies"
+    version = "1"
+    requires = ("lang",)
+    assigns = ("reply", "block_claim")
+
+    def setup(self) -> None:
+        self.model = load_model()
+
+    def run(self, posts: Sequence[PostInput], anns: list[dict[str, Any]], ctx: Context) -> None:
+        if not hasattr(self, "model"):
+            self.setup()
+        for p, ann in zip(posts, anns, strict=True):
+            lang = ann.get("lang") or p.lang
+            claim = find_block_claim(p.text or "", lang, p.parent_account if p.is_reply else None)
+            ann["block_claim"] = claim.as_dict() if claim else None
+        idx = [i for i, p in enumerate(posts) if p.is_reply]
+        if not idx:
+            return
+        replies = [posts[i] for i in idx]
+        emb = ctx.embeddings(replies)
+        langs = [anns[i].get("lang") or posts[i].lang for i in idx]
+        verdicts = judge(self.model, [p.text or "" for p in replies], langs, emb)
+        for i, v in zip(idx, verdicts, strict=True):
+            v["block_claim"] = anns[i]["block_claim"] is not None
+            anns[i]["reply"] = v
