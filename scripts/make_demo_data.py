@@ -210,8 +210,8 @@ class Demo:
             if p["tag"] == "cp_award" and p["platform"] == "x":
                 p["link"] = fb_url
                 p["photo"] = False
-            if p["tag"] in ("veiled",):
-                p["photo"] = False
+            if p["tag"] == "veiled" or (p["tag"] or "").startswith("cp_"):
+                p["photo"] = False  # a photo would add a t.co link and break the exact copy
 
     def number_telegram(self) -> None:
         next_id = 412
