@@ -95,3 +95,15 @@ def test_block_records_are_stored_once(store):
         PostWriter(store, "t").write(conn, [Parsed(Location("b.json", 1), blocks=[b])])
     with store.read() as conn:
         assert conn.execute(select(func.count()).select_from(blocks)).scalar() == 1
+
+
+def test_full_text_search_finds_new_posts_and_tolerates_operators(store):
+    from envoywatch.queries import PostFilter, list_posts
+
+    with store.write() as conn:
+        PostWriter(store, "t").write(conn, [_parsed(_post("1", "Washington owes the UN money"),
+                                                    _post("2", "Дружба Казахстана и Китая"))])
+    rows, total = list_posts(store, PostFilter(q="washington"))
+    assert total == 1 and rows[0]["platform_id"] == "1"
+    rows, total = list_posts(store, PostFilter(q='Казахстана" * ('))
+    assert [r["platform_id"] for r in rows] == ["2"] or store.dialect != "sqlite"

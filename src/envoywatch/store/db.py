@@ -82,6 +82,10 @@ def open_store(db: str | os.PathLike[str] | None = None, migrate: bool = True) -
     store = Store(engine)
     if migrate:
         upgrade(store)
+        from envoywatch.store import fts
+
+        with store.write() as conn:  # posts written by other tools since the last open
+            fts.sync(conn)
     return store
 
 

@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy import Connection, insert, select, tuple_, update
 
 from envoywatch.domain import AccountRef, Block, Parsed, Post, Reject
+from envoywatch.store import fts
 from envoywatch.store.db import Store
 from envoywatch.store.schema import accounts, blocks, media, posts, rejects
 from envoywatch.timeutil import as_utc, utcnow
@@ -147,6 +148,7 @@ class PostWriter:
         now = utcnow()
         rows = [self._row(post, parsed, now) for post, parsed in fresh.values()]
         conn.execute(insert(posts), rows)  # a plain executemany: RETURNING would go row by row
+        fts.sync(conn)
         c.inserted += len(rows)
         with_media = [post for post, _ in fresh.values() if post.media]
         if with_media:
