@@ -7,7 +7,9 @@ first page it had not committed, so nothing is lost and nothing is stored twice.
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -76,6 +78,14 @@ class Politeness:
         return f"envoywatch/{__version__} (+{PROJECT_URL}; monitors public diplomatic accounts{contact})"
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One verified TLS context per process (building one costs half a second)."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def retry_after(response: httpx.Response) -> float | None:
     """Seconds asked for by a Retry-After header (delta seconds or an HTTP date), if any."""
     value = response.headers.get("retry-after")
@@ -106,7 +116,7 @@ class Http:
         self._last: dict[str, float] = {}
         self.client = httpx.Client(
             headers={"User-Agent": self.p.user_agent}, timeout=httpx.Timeout(self.p.timeout),
-            follow_redirects=True, transport=transport)
+            follow_redirects=True, transport=transport, verify=tls_context())
         self.stats = {"requests": 0, "retries": 0, "waited_s": 0.0}
 
     def close(self) -> None:

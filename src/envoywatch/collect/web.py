@@ -34,7 +34,7 @@ class Site:
 
 def entry_time(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        value = dict.get(entry, key)  # plain get: feedparser's own maps `updated` to `published`
         if value:
             return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     return None
@@ -141,7 +141,7 @@ class WebCollector(Collector):
         body = html_text(content[0].get("value") if content else entry.get("summary"))
         link = opt_str(entry.get("link"))
         ident = opt_str(entry.get("id")) or link or hashlib.sha256(
-            f"{site.handle}|{title}|{entry.get('published')}".encode()).hexdigest()
+            f"{site.handle}|{title}|{dict.get(entry, 'published')}".encode()).hexdigest()
         post = Post(
             platform="web", platform_id=ident, author=site,
             text=clean_text("\n\n".join(t for t in (title, body) if t), notes),
@@ -150,11 +150,11 @@ class WebCollector(Collector):
             hashtags=[t for tag in entry.get("tags") or [] if (t := opt_str(tag.get("term")))],
             media=[Media(self.media_type(e.get("type")), opt_str(e.get("href")))
                    for e in entry.get("enclosures") or []],
-            raw={k: entry.get(k) for k in ("id", "title", "link", "published", "updated", "summary",
-                                            "author") if entry.get(k) is not None},
+            raw={k: dict.get(entry, k) for k in ("id", "title", "link", "published", "updated", "summary",
+                                            "author") if dict.get(entry, k) is not None},
         )
-        updated = entry.get("updated_parsed")
-        if updated and entry.get("published_parsed") and updated != entry.get("published_parsed"):
+        updated, published = dict.get(entry, "updated_parsed"), dict.get(entry, "published_parsed")
+        if updated and published and updated != published:
             post.edited_at = datetime.fromtimestamp(calendar.timegm(updated), tz=UTC)
         post.unmapped = notes
         return Parsed(where, posts=[post])
