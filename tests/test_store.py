@@ -107,3 +107,5 @@ def test_full_text_search_finds_new_posts_and_tolerates_operators(store):
     assert total == 1 and rows[0]["platform_id"] == "1"
     rows, total = list_posts(store, PostFilter(q='Казахстана" * ('))
     assert [r["platform_id"] for r in rows] == ["2"] or store.dialect != "sqlite"
+    rows, total = list_posts(store, PostFilter(q="Казахстан"))  # a prefix finds the inflected form
+    assert total == 1

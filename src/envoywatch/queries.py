@@ -35,10 +35,19 @@ class PostFilter:
     per_page: int = 50
 
 
+def search_words(q: str) -> list[str]:
+    """The words of a query; quotes, stars and operators in the input are never syntax."""
+    return re.findall(r"\w+", q, flags=re.UNICODE)[:20]
+
+
 def fts_query(q: str) -> str:
-    """User words as an FTS5 phrase list: quotes and operators in the input are plain text."""
-    words = re.findall(r"\w+", q, flags=re.UNICODE)
-    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+    """FTS5 prefix terms, so that «Казахстан» also finds «Казахстана» and «Казахстаном»."""
+    return " ".join(f'"{w}"*' for w in search_words(q))
+
+
+def ts_query(q: str) -> str:
+    """The same for PostgreSQL's to_tsquery: every word as a prefix, all required."""
+    return " & ".join(f"{w.lower()}:*" for w in search_words(q))
 
 
 def account_condition(value: str):
@@ -65,9 +74,9 @@ def apply_filter(q: Select, f: PostFilter, dialect: str) -> Select:
             if match:
                 q = q.where(posts.c.id.in_(text("SELECT rowid FROM posts_fts WHERE posts_fts MATCH :m")
                                            .bindparams(m=match)))
-        else:
-            q = q.where(text("to_tsvector('simple', posts.text) @@ plainto_tsquery('simple', :m)")
-                        .bindparams(m=f.q))
+        elif ts_query(f.q):
+            q = q.where(text("to_tsvector('simple', posts.text) @@ to_tsquery('simple', :m)")
+                        .bindparams(m=ts_query(f.q)))
     if f.account:
         q = q.where(account_condition(f.account))
     if f.actor:
