@@ -30,9 +30,20 @@ def acc_key(account: str) -> str:
     return f"{a['platform']}:{a['handle']}"
 
 
+def post_url(p: dict) -> str:
+    handle = ACCOUNTS[p["account"]]["handle"]
+    return {"x": f"https://twitter.com/{handle}/status/{p['id']}",
+            "facebook": f"https://www.facebook.com/{handle}/posts/{p['id']}",
+            "telegram": f"https://t.me/{handle}/{p['id']}"}[p["platform"]]
+
+
 def ref(p: dict) -> dict:
-    return {"account": acc_key(p["account"]), "platform": p["platform"], "id": p["id"],
-            "created_at": p["created"].strftime("%Y-%m-%dT%H:%M:%SZ"), "lang": p["lang"]}
+    """How to find a post: platform id (Telegram: message id in the channel `chat_id`) and its URL."""
+    out = {"account": acc_key(p["account"]), "platform": p["platform"], "id": p["id"],
+           "created_at": p["created"].strftime("%Y-%m-%dT%H:%M:%SZ"), "lang": p["lang"], "url": post_url(p)}
+    if p["platform"] == "telegram":
+        out["chat_id"] = int(ACCOUNTS[p["account"]]["platform_id"].removeprefix("channel"))
+    return out
 
 
 def crossposts(demo) -> list[dict]:

@@ -339,7 +339,7 @@ def tg_message(mid: int, when: datetime, sender: str, sender_id: str, text: str,
 def write_telegram(demo, out: Path, rng: np.random.Generator) -> list[Path]:
     acc = ACCOUNTS["emb_tg"]
     posts = [p for p in demo.posts if p["account"] == "emb_tg"]
-    chan_from = f"channel{acc['platform_id']}"
+    chan_from = acc["platform_id"]  # Telegram Desktop's from_id of a channel: "channel" + its id
     messages = []
     for p in posts:
         if p["tag"] is None and rng.random() < 0.3:
@@ -354,7 +354,7 @@ def write_telegram(demo, out: Path, rng: np.random.Generator) -> list[Path]:
                    "edited_unixtime": str(int(edited.timestamp())), "text": msg["text"],
                    "text_entities": msg["text_entities"]}
         messages.append(msg)
-    chan = {"name": acc["display_name"], "type": "public_channel", "id": int(acc["platform_id"]), "messages": messages}
+    chan = {"name": acc["display_name"], "type": "public_channel", "id": int(chan_from[7:]), "messages": messages}
     group = {"name": "Посольство КНР в Казахстане — обсуждение (demo)", "type": "public_supergroup",
              "id": demo_answers.TG_GROUP_ID, "messages": group_messages(demo, posts, acc, chan_from)}
     paths = [out / f"telegram-{acc['handle']}-result.json", out / f"telegram-{acc['handle']}_chat-result.json"]

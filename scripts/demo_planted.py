@@ -9,7 +9,7 @@ ACCOUNTS = {
                   platform="x", handle="ChinaEmbassyKZ_demo", platform_id="1146208231960420353",
                   display_name="Embassy of the PRC in Kazakhstan (demo)", created="2019-07-02T09:14:03.000Z"),
     "emb_tg": dict(actor="Embassy of China in Kazakhstan", role="embassy", sending_country="CN", host_country="KZ",
-                   platform="telegram", handle="china_embassy_kz_demo", platform_id="1318432567",
+                   platform="telegram", handle="china_embassy_kz_demo", platform_id="channel1318432567",
                    display_name="Посольство КНР в Казахстане (demo)", created=""),
     "amb_fb": dict(actor="Ambassador Zhao Lin", role="ambassador", sending_country="CN", host_country="KZ",
                    platform="facebook", handle="AmbassadorZhaoLinDemo", platform_id="104583927715032",

@@ -38,7 +38,10 @@ Format notes that importers must handle, as in real exports:
 - Telegram `date` is the exporting machine's local time (UTC+6, Almaty) without an offset;
   `date_unixtime` is the UTC epoch. `text` is a string, or a list of strings and entity objects.
 - CrowdTangle `Post Created` is in UTC (`2020-03-18 10:12:44 UTC`); `Total Interactions` is written
-  with thousands separators (`"2,731"`).
+  with thousands separators (`"5,159"`).
+- The `_demo` handles mark the accounts as fictional; two are longer than X's 15-character limit.
+- A Telegram discussion comment replies to the group's auto-forwarded copy of a channel post, not to the
+  channel message id; match the copy to the channel post by `forwarded_from` and text.
 """
 
 
