@@ -11,6 +11,7 @@ from envoywatch.analysis.stance import Site, decide, hostile_sentences, sentence
 from envoywatch.analysis.veiled import find_markers, resolve
 
 MAX_CHARS = 20_000  # longer texts are cut: a post, not a book, is what we judge
+MAX_SPANS = 50  # per country: a 100 KB post naming the US a thousand times keeps the first 50
 VEILED = "?"
 # Parts of a country with no foreign policy of their own are never a post's target, and what
 # a sender counts as its own territory is treated like the sender.
@@ -83,7 +84,8 @@ def _add_mention(entries: dict, m: Mention, sender: str | None, host: str | None
     e["confidence"] = max(e["confidence"], KIND_CONFIDENCE.get(m.kind, 0.8))
     if m.surface not in e["evidence"]:
         e["evidence"].append(m.surface)
-    e["spans"].append([m.start, m.end])
+    if len(e["spans"]) < MAX_SPANS:
+        e["spans"].append([m.start, m.end])
 
 
 def _add_veiled(entries, text, markers, st, sender, host, prior) -> None:
