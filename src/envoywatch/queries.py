@@ -46,8 +46,16 @@ def fts_query(q: str) -> str:
 
 
 def ts_query(q: str) -> str:
-    """The same for PostgreSQL's to_tsquery: every word as a prefix, all required."""
-    return " & ".join(f"{w.lower()}:*" for w in search_words(q))
+    """The same for PostgreSQL's to_tsquery: every word as a prefix, all required.
+
+    A server with the C locale does not fold non-Latin case, so each word also goes in as
+    lower-case and capitalised.
+    """
+    terms = []
+    for w in search_words(q):
+        variants = sorted({w, w.lower(), w.capitalize()})
+        terms.append("(" + " | ".join(f"{v}:*" for v in variants) + ")")
+    return " & ".join(terms)
 
 
 def account_condition(value: str):
