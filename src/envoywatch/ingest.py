@@ -147,11 +147,12 @@ def ingest(store: Store, paths: list[Path], fmt: str | None = None, options: dic
            progress_factory: Callable[[Path], Progress | None] | None = None) -> IngestResult:
     """Ingest several files; rejects of the whole run go to one JSON Lines file."""
     result = IngestResult()
+    formats = [fmt or detect_format(p) for p in paths]  # every file is recognised before any is read
     log = RejectLog(rejects_path(store, paths[0])) if paths else None
     try:
-        for p in paths:
+        for p, f in zip(paths, formats, strict=True):
             progress = progress_factory(p) if progress_factory else None
-            fr = ingest_file(store, p, fmt, options, progress, log)
+            fr = ingest_file(store, p, f, options, progress, log)
             result.files.append(fr)
     finally:
         if log:

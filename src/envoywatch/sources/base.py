@@ -11,6 +11,7 @@ from envoywatch.domain import Parsed, Reject
 from envoywatch.plugins import Registry
 
 SAMPLE_BYTES = 65_536
+FIRST_LINE_MAX = 16 * 1024 * 1024  # a JSON Lines page can be long; read its first line whole
 
 
 @dataclass(slots=True)
@@ -62,8 +63,13 @@ class UnknownFormat(ValueError):
 
 
 def read_sample(path: Path) -> Sample:
+    """The first 64 KiB, extended to the end of the first line when that line is longer."""
     with open(path, "rb") as f:
-        return Sample(path=path, head=f.read(SAMPLE_BYTES))
+        head = f.read(SAMPLE_BYTES)
+        if len(head) == SAMPLE_BYTES and b"\n" not in head.lstrip():
+            rest = f.readline(FIRST_LINE_MAX - SAMPLE_BYTES)
+            head += rest
+    return Sample(path=path, head=head)
 
 
 def detect_format(path: Path) -> str:
