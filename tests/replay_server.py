@@ -81,7 +81,9 @@ class ReplayServer:
         return sum(1 for k in self.log if k == key)
 
     def clear_log(self) -> None:
+        """Forget the requests so far (the log and the `requested` events)."""
         self.log.clear()
+        self.seen.clear()
 
     # --- serving --------------------------------------------------------------------------
 

@@ -345,6 +345,16 @@ def test_page_budget_continues_next_run(ws, server, tmp_path):
     assert server.count(TG + "?before=201") == 1 and server.count(TG + "?before=197") == 1
 
 
+def test_block_records_are_read_from_the_pds_named_in_the_did_document(server):
+    from envoywatch.collect.bluesky import BlueskyCollector
+
+    http = Http(Politeness(min_interval=0))
+    collector = BlueskyCollector(http, None, {"plc_url": server.url})
+    assert collector.pds_url(DID) == "https://morel.us-east.host.bsky.network"
+    assert BlueskyCollector(http, None, {"pds_url": "https://pds.example/"}).pds_url(DID) == "https://pds.example"
+    http.close()
+
+
 # --- small parts ------------------------------------------------------------------------------
 
 

@@ -52,14 +52,15 @@ def print_summary(summary: dict) -> None:
               + (" (stopped)" if summary["stopped"] else ""), highlight=False)
 
 
-def install_stop(stop: threading.Event) -> None:
+def install_stop(stop: threading.Event) -> dict:
     """SIGTERM and SIGINT ask for a clean stop: the page being written commits, then we exit."""
     def handler(signum, _frame) -> None:
         logging.getLogger("envoywatch.collect").warning("signal %s: stopping after this page", signum)
         stop.set()
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
 
 
 @app.command()
@@ -76,6 +77,8 @@ def collect(
     delay: Annotated[float, typer.Option(min=0, help="Seconds between requests to one host.")] = 1.0,
     timeout: Annotated[float, typer.Option(min=0.1, help="Seconds before a request times out.")] = 20.0,
     retries: Annotated[int, typer.Option(min=0, help="Retries after 429, 5xx or network errors.")] = 4,
+    backoff: Annotated[float, typer.Option(min=0, help="First wait (s) after a 5xx without "
+                                           "Retry-After; doubles each retry.")] = 2.0,
     contact: Annotated[str | None, typer.Option(help="E-mail or URL added to the User-Agent.")] = None,
     runs: Annotated[int | None, typer.Option(hidden=True, help="With --every: stop after N runs.")] = None,
     db: DbOpt = None,
@@ -98,20 +101,24 @@ def collect(
     options = RunOptions(platform=platform, account=account, base_urls=parse_base_urls(base_url),
                          since=parse_since(since), max_pages=max_pages,
                          politeness=Politeness(min_interval=delay, timeout=timeout, max_retries=retries,
-                                               contact=contact),
+                                               backoff=backoff, contact=contact),
                          collector_options={"bluesky": {"pds_url": pds_url}} if pds_url else {})
     store = open_ws(db)
     if not select_accounts(store, options):
         fail("no watched account matches (add them with `envoywatch accounts import FILE`)")
     stop = threading.Event()
-    install_stop(stop)
+    previous = install_stop(stop)
 
     def report(summary) -> None:
         data = summary.as_dict()
         emit(data) if want_json(json) else print_summary(data)
 
-    if interval is None:
-        report(run_once(store, options, stop=stop))
-    else:
-        run_every(store, options, interval, stop, report, max_runs=runs)
-    store.close()
+    try:
+        if interval is None:
+            report(run_once(store, options, stop=stop))
+        else:
+            run_every(store, options, interval, stop, report, max_runs=runs)
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        store.close()

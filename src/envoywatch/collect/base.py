@@ -122,21 +122,24 @@ class Http:
     def close(self) -> None:
         self.client.close()
 
-    def wait(self, seconds: float) -> None:
-        """Sleep, waking early (and raising Stopped) when shutdown is asked for."""
+    def wait(self, seconds: float, interruptible: bool = True) -> None:
+        """Sleep; a backoff wakes early (raising Stopped) when shutdown is asked for."""
         if seconds <= 0:
             return
         self.stats["waited_s"] += seconds
         if self._sleep is not None:
             self._sleep(seconds)
+        elif not interruptible:
+            time.sleep(seconds)
         elif self.stop.wait(seconds):
             raise Stopped()
 
     def _pace(self, url: httpx.URL) -> None:
+        """Space requests to one host; short, so a stop lets the current page finish."""
         host = f"{url.host}:{url.port}"
         last = self._last.get(host)
         if last is not None:
-            self.wait(last + self.p.min_interval - self._clock())
+            self.wait(last + self.p.min_interval - self._clock(), interruptible=False)
         self._last[host] = self._clock()
 
     def get(self, url: str, params: dict | None = None, headers: dict | None = None) -> httpx.Response:
@@ -144,8 +147,6 @@ class Http:
         request_url = httpx.URL(url, params={k: v for k, v in (params or {}).items() if v is not None})
         attempts = self.p.max_retries + 1
         for attempt in range(attempts):
-            if self.stop.is_set():
-                raise Stopped()
             self._pace(request_url)
             self.stats["requests"] += 1
             try:
@@ -342,6 +343,13 @@ class Collector:
         if ctx.since is not None:
             state.pop("pending", None)
         result.resumed = "pending" in state
+        try:
+            self._pages(account, ctx, key, state, result)
+        except Stopped:
+            result.status = "stopped"  # every page written so far is committed with its cursor
+        return result
+
+    def _pages(self, account: dict, ctx: RunContext, key: str, state: dict, result: AccountResult) -> None:
         target = self.open(account)
         catch_up = result.resumed
         while result.pages < ctx.max_pages:
@@ -370,7 +378,6 @@ class Collector:
                 raise Stopped()
             self._commit(ctx, key, page, state, result)
             result.blocks += sum(len(p.blocks) for p in page.items if isinstance(p, Parsed))
-        return result
 
     def _commit(self, ctx: RunContext, key: str, page: Page, state: dict, result: AccountResult) -> None:
         """Write a page's records and the cursor after it in one transaction."""

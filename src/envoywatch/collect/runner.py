@@ -151,6 +151,7 @@ def _one(http: Http, account: dict, options: RunOptions, ctx: RunContext, summar
     except Stopped:
         summary.stopped = True
         result = AccountResult(account["platform"], account.get("handle") or "", status="stopped")
+    summary.stopped = summary.stopped or result.status == "stopped"
     summary.accounts.append(result)
     log.info("%s:%s %s: %d pages, %d new, %d duplicates, %d rejected", result.platform,
              result.account, result.status, result.pages, result.counts.inserted,
