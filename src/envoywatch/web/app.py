@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -24,17 +25,24 @@ HERE = Path(__file__).parent
 class PageCache:
     """Small LRU of computed page data, invalidated whenever the workspace changes."""
 
-    def __init__(self, store: Store, size: int = 256) -> None:
-        self.store, self.size = store, size
+    def __init__(self, store: Store, size: int = 256, recheck: float = 2.0) -> None:
+        self.store, self.size, self.recheck = store, size, recheck
         self._data: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._print: tuple = ()
+        self._checked = 0.0
 
     def fingerprint(self) -> tuple:
+        """What changes when posts, annotations or events change; looked up at most every `recheck` s."""
+        now = time.monotonic()
+        if now - self._checked < self.recheck:
+            return self._print
         with self.store.read() as conn:
             p = conn.execute(select(func.count(), func.max(posts.c.id), func.max(posts.c.ingested_at))).one()
             a = conn.execute(select(func.count(), func.max(annotations.c.annotated_at))).one()
             e = conn.execute(select(func.count(), func.max(events.c.id), func.max(events.c.created_at))).one()
-        return tuple(p) + tuple(a) + tuple(e)
+        self._print, self._checked = tuple(p) + tuple(a) + tuple(e), now
+        return self._print
 
     def get(self, key: tuple, compute):
         full = (key, self.fingerprint())

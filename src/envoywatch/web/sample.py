@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from envoywatch.events.base import Event, save_events
+from envoywatch.store import fts
 from envoywatch.store.annotations import write_annotations
 from envoywatch.store.db import Store
 from envoywatch.store.schema import accounts, actors, posts
@@ -90,6 +91,7 @@ def build_sample(store: Store, weeks: int = 12, replies_per_week: int = 6, xss: 
             _sample_week(conn, w, x, fb, public, replies_per_week, anns, ids)
         if xss:
             ids["xss"] = _xss_rows(conn, emb, public, anns)
+        fts.sync(conn)  # the writer indexes new posts for search in bulk; so must direct inserts
     with store.write() as conn:
         write_annotations(conn, anns, VERSION)
     _sample_events(store, ids, weeks)
