@@ -53,7 +53,17 @@ def overview(store: Store) -> dict[str, Any]:
     actors = watched_actors(store)
     for a in actors:
         a["sparkline"] = charts.sparkline(a["weekly"]) if a["weekly"] else None
-    return {"actors": actors, "events": latest_events(store, 15)}
+    return {"actors": actors, "events": latest_events(store, 15), "new_targets": new_targets(store)}
+
+
+def new_targets(store: Store, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest first hostile mentions of a country by an account with some history (as the alert rule)."""
+    from envoywatch.alerts import Rule, evaluate
+
+    found = evaluate(store, Rule(name="overview", kind="new_target"))
+    found.sort(key=lambda a: a.when or "", reverse=True)
+    return [{"account": a.data["account"], "country": a.data["country"], "when": a.when, "summary": a.summary}
+            for a in found[:limit]]
 
 
 def story_for(store: Store, who: str, date_from: datetime | None = None,
