@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from envoywatch.cli.app import DbOpt, JsonOpt, app, emit, err, fail, open_ws, want_json
+from envoywatch.cli.app import DbOpt, JsonOpt, app, emit, err, fail, open_ws, progress_bar, want_json
 
 PLATFORMS = ("bluesky", "mastodon", "telegram", "web")
 
@@ -50,6 +50,18 @@ def print_summary(summary: dict) -> None:
               f"{summary['accounts_ok']} accounts ok, {summary['accounts_failed']} failed, "
               f"{summary['http']['requests']} requests, {summary['http']['retries']} retries"
               + (" (stopped)" if summary["stopped"] else ""), highlight=False)
+
+
+def setup_logging(quiet: bool) -> None:
+    """envoywatch's own lines on stderr (warnings only with --json); rich ones on a terminal."""
+    logging.getLogger("envoywatch").setLevel(logging.WARNING if quiet else logging.INFO)
+    if quiet or not err.is_terminal:
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+        return
+    from rich.logging import RichHandler
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s",
+                        handlers=[RichHandler(console=err, show_path=False)])
 
 
 def install_stop(stop: threading.Event) -> dict:
@@ -96,29 +108,43 @@ def collect(
             interval = parse_interval(every)
         except ValueError as e:
             fail(f"--every: {e}")
-    logging.basicConfig(level=logging.WARNING if want_json(json) else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s")
+    setup_logging(want_json(json))
     options = RunOptions(platform=platform, account=account, base_urls=parse_base_urls(base_url),
                          since=parse_since(since), max_pages=max_pages,
                          politeness=Politeness(min_interval=delay, timeout=timeout, max_retries=retries,
                                                backoff=backoff, contact=contact),
                          collector_options={"bluesky": {"pds_url": pds_url}} if pds_url else {})
     store = open_ws(db)
-    if not select_accounts(store, options):
+    selected = select_accounts(store, options)
+    if not selected:
         fail("no watched account matches (add them with `envoywatch accounts import FILE`)")
+    bar = progress_bar(not want_json(json))
+    task = bar.add_task("collecting", total=len(selected)) if bar else None
+
+    def advance(result) -> None:
+        if bar is not None:
+            bar.start()
+            bar.update(task, advance=1, description=f"{result.platform}:{result.account}")
     stop = threading.Event()
     previous = install_stop(stop)
 
     def report(summary) -> None:
         data = summary.as_dict()
+        if bar is not None:
+            bar.stop()
+            bar.reset(task, total=len(selected))
         emit(data) if want_json(json) else print_summary(data)
 
     try:
+        if bar is not None:
+            bar.start()
         if interval is None:
-            report(run_once(store, options, stop=stop))
+            report(run_once(store, options, stop=stop, on_account=advance))
         else:
-            run_every(store, options, interval, stop, report, max_runs=runs)
+            run_every(store, options, interval, stop, report, max_runs=runs, on_account=advance)
     finally:
+        if bar is not None:
+            bar.stop()
         for sig, old in previous.items():
             signal.signal(sig, old)
         store.close()

@@ -161,11 +161,12 @@ def _one(http: Http, account: dict, options: RunOptions, ctx: RunContext, summar
 
 def run_every(store: Store, options: RunOptions, interval: float, stop: threading.Event,
               on_summary: Callable[[RunSummary], None], max_runs: int | None = None,
-              http: Http | None = None) -> int:
+              http: Http | None = None,
+              on_account: Callable[[AccountResult], None] | None = None) -> int:
     """Run, wait `interval` seconds, run again, until stopped; returns the number of runs."""
     runs = 0
     while not stop.is_set() and (max_runs is None or runs < max_runs):
-        summary = run_once(store, options, stop=stop, http=http)
+        summary = run_once(store, options, stop=stop, http=http, on_account=on_account)
         runs += 1
         on_summary(summary)
         if summary.stopped or (max_runs is not None and runs >= max_runs):
