@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 from sqlalchemy import insert, select, update
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from envoywatch.store.db import Store
 from envoywatch.store.schema import api_tokens
@@ -34,16 +33,29 @@ HEADERS = {
 }
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """Add CSP and the usual hardening headers to every response."""
+class SecurityHeaders:
+    """Pure ASGI middleware adding CSP and the usual hardening headers to every HTTP response."""
 
-    async def dispatch(self, request: Request, call_next):
-        response = await call_next(request)
-        for k, v in HEADERS.items():
-            response.headers.setdefault(k, v)
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    def __init__(self, app) -> None:
+        self.app = app
+        self.raw = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope.get("path", "").startswith("/api/")
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.raw if k not in have]
+                if api and b"cache-control" not in have:
+                    extra.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def hash_token(token: str) -> str:
