@@ -47,11 +47,14 @@ def demo(
     from envoywatch.report import write_report
 
     report = out / "report.html"
-    write_report(store, actors, report, fmt="html")
-    err.print(f"report: {report}")
+    if actors:
+        write_report(store, actors[0], report, fmt="html")
+        err.print(f"report: {report}")
     if no_serve:
         return
-    from envoywatch.web import serve
+    import uvicorn
+
+    from envoywatch.web import create_app
 
     err.print(f"dashboard: http://{host}:{port}/  (Ctrl-C to stop)")
-    serve(str(result.db), host=host, port=port)
+    uvicorn.run(create_app(store=store), host=host, port=port, log_level="warning")
