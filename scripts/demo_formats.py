@@ -28,7 +28,8 @@ SEARCH_FIELDS = ("expansions=author_id%2Cin_reply_to_user_id%2Creferenced_tweets
                  "%2Cconversation_id%2Ccreated_at%2Centities%2Cid%2Cin_reply_to_user_id%2Clang%2Cpublic_metrics"
                  "%2Ctext%2Cpossibly_sensitive%2Creferenced_tweets%2Creply_settings%2Csource&user.fields=created_at"
                  "%2Cdescription%2Cid%2Cname%2Cprofile_image_url%2Cprotected%2Cpublic_metrics%2Cusername%2Cverified"
-                 "&media.fields=height%2Cmedia_key%2Ctype%2Curl%2Cwidth&max_results=100")
+                 "&media.fields=height%2Cmedia_key%2Ctype%2Curl%2Cwidth&max_results=40")
+PAGE_SIZE = 40  # twarc2 search --archive --max-results 40
 CT_COLUMNS = ["Page Name", "User Name", "Facebook Id", "Page Category", "Page Admin Top Country", "Page Description",
               "Page Created", "Likes at Posting", "Followers at Posting", "Post Created", "Post Created Date",
               "Post Created Time", "Type", "Total Interactions", "Likes", "Comments", "Shares", "Love", "Wow",
@@ -210,8 +211,8 @@ class XWriter:
     def pages(self, items: list[dict], query: str, retrieved: datetime) -> list[str]:
         items = sorted(items, key=lambda i: int(i["id"]), reverse=True)
         lines = []
-        for n, start in enumerate(range(0, len(items), 100)):
-            chunk = items[start:start + 100]
+        for n, start in enumerate(range(0, len(items), PAGE_SIZE)):
+            chunk = items[start:start + PAGE_SIZE]
             data, users, tweets, media = [], {}, {}, {}
             for item in chunk:
                 tweet, med, author = self.render(item)
@@ -233,7 +234,7 @@ class XWriter:
             if media:
                 includes["media"] = list(media.values())
             meta = {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"], "result_count": len(data)}
-            if start + 100 < len(items):
+            if start + PAGE_SIZE < len(items):
                 meta["next_token"] = "".join(self.rng.choice(list(string.ascii_lowercase + string.digits), size=45))
             url = (f"https://api.twitter.com/2/tweets/search/all?{SEARCH_FIELDS}&query={quote(query, safe='')}"
                    "&start_time=2019-10-01T00%3A00%3A00%2B00%3A00&end_time=2020-06-01T00%3A00%3A00%2B00%3A00")

@@ -21,7 +21,7 @@ stdlib + numpy; two runs give byte-identical files) and checked by `tests/test_d
 | file | format | what |
 |---|---|---|
 | `accounts.csv` | registry CSV | the five watched accounts (`envoywatch accounts import`) |
-| `x-<handle>-tweets.jsonl` | X API v2 pages as twarc2 writes them (`search/all`, query `from:<handle>`) | the account's own tweets, newest first, 100 per page |
+| `x-<handle>-tweets.jsonl` | X API v2 pages as twarc2 writes them (`search/all`, query `from:<handle>`) | the account's own tweets, newest first, 40 per page (`--max-results 40`) |
 | `x-<handle>-replies.jsonl` | same, query `(to:<handle> OR @<handle>) -from:<handle>` | replies, replies to replies, quotes and mentions; parents in `includes.tweets` |
 | `facebook-<page>-crowdtangle.csv` | CrowdTangle CSV export | the ambassador's page posts (no comment texts: CrowdTangle exports counts only) |
 | `telegram-<channel>-result.json` | Telegram Desktop export (`result.json`), `public_channel` | the embassy channel (Russian) |
