@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from replay_server import ReplayServer
 from sqlalchemy import func, select
 
@@ -388,3 +390,38 @@ def test_hostile_telegram_text_is_stored_safely(ws, server, text):
     with ws.read() as conn:
         stored = conn.execute(select(posts.c.text).where(posts.c.platform_id == "emb_astana/196")).scalar()
     assert stored == text[:100_000]
+
+
+def test_schedule_goes_on_when_a_whole_run_fails(ws, server, monkeypatch):
+    import threading
+
+    from envoywatch.collect import runner
+
+    calls = []
+    real = runner.run_once
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("workspace unreachable")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_once", flaky)
+    summaries = []
+    options = RunOptions(base_urls={"*": server.url}, platform="web",
+                         politeness=Politeness(min_interval=0))
+    runs = runner.run_every(ws, options, 0.01, threading.Event(), summaries.append, max_runs=2)
+    assert runs == 2 and "unreachable" in summaries[0].error and summaries[1].error is None
+    assert summaries[1].as_dict()["inserted"] == EXPECTED["web"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=30))
+def test_telegram_helpers_never_raise(text):
+    parse_views(text)
+    post_path(text)
+    post_path("https://t.me/" + text)
+    try:
+        parse_interval(text)
+    except ValueError:
+        pass

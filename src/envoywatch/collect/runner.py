@@ -62,8 +62,9 @@ class RunSummary:
     started_at: datetime
     finished_at: datetime | None = None
     accounts: list[AccountResult] = field(default_factory=list)
-    http: dict[str, Any] = field(default_factory=dict)
+    http: dict[str, Any] = field(default_factory=lambda: {"requests": 0, "retries": 0, "waited_s": 0.0})
     stopped: bool = False
+    error: str | None = None  # the whole run failed (workspace unreachable)
 
     def as_dict(self) -> dict[str, Any]:
         totals = Counts()
@@ -73,7 +74,7 @@ class RunSummary:
         return {"started_at": iso(self.started_at), "finished_at": iso(self.finished_at),
                 "stopped": self.stopped, **totals.as_dict(),
                 "accounts_ok": statuses.count("ok"), "accounts_failed": len(statuses) - statuses.count("ok"),
-                "http": self.http, "accounts": [a.as_dict() for a in self.accounts]}
+                "http": self.http, "error": self.error, "accounts": [a.as_dict() for a in self.accounts]}
 
 
 def matches(account: dict[str, Any], wanted: str | None) -> bool:
@@ -166,7 +167,12 @@ def run_every(store: Store, options: RunOptions, interval: float, stop: threadin
     """Run, wait `interval` seconds, run again, until stopped; returns the number of runs."""
     runs = 0
     while not stop.is_set() and (max_runs is None or runs < max_runs):
-        summary = run_once(store, options, stop=stop, http=http, on_account=on_account)
+        try:
+            summary = run_once(store, options, stop=stop, http=http, on_account=on_account)
+        except Exception as err:  # noqa: BLE001 - the workspace may be briefly unreachable
+            log.exception("run failed; trying again in %.0fs", interval)
+            summary = RunSummary(started_at=utcnow(), finished_at=utcnow(),
+                                 error=f"{type(err).__name__}: {err}"[:500])
         runs += 1
         on_summary(summary)
         if summary.stopped or (max_runs is not None and runs >= max_runs):

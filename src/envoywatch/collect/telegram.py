@@ -22,7 +22,7 @@ from envoywatch.sources._util import clean_text, guarded, parse_time
 TELEGRAM = "https://t.me"
 BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 BG_URL = re.compile(r"background-image:\s*url\(['\"]?([^'\")]+)['\"]?\)")
-VIEWS = re.compile(r"^\s*([\d.,]+)\s*([KMB]?)\s*$", re.IGNORECASE)
+VIEWS = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([KMB]?)\s*$", re.IGNORECASE)
 RAW_HTML_LIMIT = 20_000
 
 
@@ -39,7 +39,10 @@ def post_path(href: str | None) -> str | None:
     """`https://t.me/chan/123` → "chan/123" (lower-case channel), or None."""
     if not href:
         return None
-    parts = urlparse(href).path.strip("/").split("/")
+    try:
+        parts = urlparse(href).path.strip("/").split("/")
+    except ValueError:  # a broken link in a hostile page
+        return None
     if parts and parts[0] == "s":
         parts = parts[1:]
     if len(parts) >= 2 and parts[1].isdigit():
