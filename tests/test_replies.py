@@ -39,7 +39,7 @@ def test_reply_fields_and_ranges() -> None:
     anns = _run(["Спасибо за помощь!", "Вы позорите свою страну"], ["ru", "ru"])
     for ann in anns:
         r = ann["reply"]
-        assert set(r) == {"hostility", "hostile", "stance", "block_claim"}
+        assert set(r) == {"hostility", "hostile", "stance", "offensive", "block_claim"}
         assert 0.0 <= r["hostility"] <= 1.0
         assert r["stance"] in ("against", "neutral", "support")
         assert ann["block_claim"] is None

@@ -150,7 +150,7 @@ def unpack_head(arrs: Any, prefix: str) -> LinearHead | None:
 class ReplyModel:
     """The trained heads and the fusion settings, loaded from one .npz artifact."""
 
-    HEADS = ("host_ng", "host_emb", "stance_ng", "stance_emb", "cold_ng", "cold_emb")
+    HEADS = ("host_ng", "host_emb", "stance_ng", "stance_emb", "abuse_ng", "abuse_emb", "cold_ng", "cold_emb")
 
     def __init__(self, path: Path = MODEL_PATH) -> None:
         with np.load(path, allow_pickle=False) as arrs:
@@ -167,23 +167,21 @@ class ReplyModel:
             z = self.emb_weight * em.logits(emb) + (1 - self.emb_weight) * z
         return z
 
-    def hostility(
+    def predict(
         self, texts: Sequence[str], langs: Sequence[str | None], emb: np.ndarray | None
-    ) -> np.ndarray:
-        """Probability that each reply is hostile to the post or its author."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per reply: hostility and offensiveness probabilities, stance probabilities (STANCES)."""
         xng = ngram_features(texts, self.idf)
-        z = self._fuse(("host_ng", "host_emb"), xng, emb)[:, 0]
-        zh = np.array([lang == "zh" for lang in langs])
+        z_host = self._fuse(("host_ng", "host_emb"), xng, emb)[:, 0]
+        z_abuse = self._fuse(("abuse_ng", "abuse_emb"), xng, emb)[:, 0]
+        zh = np.array([lang == "zh" for lang in langs], dtype=bool)
         if zh.any() and self.heads["cold_ng"] is not None:
-            # Offensive (COLD) or hostile to the post (our replies): either makes it hostile.
-            zc = self._fuse(("cold_ng", "cold_emb"), xng[zh], None if emb is None else emb[zh])
-            z[zh] = np.maximum(zc[:, 0], z[zh])
-        return _sigmoid(z)
-
-    def stance(self, texts: Sequence[str], emb: np.ndarray | None) -> np.ndarray:
-        """Probabilities over STANCES for each reply."""
-        xng = ngram_features(texts, self.idf)
-        return _softmax(self._fuse(("stance_ng", "stance_emb"), xng, emb))
+            # Chinese: offensive by COLD's standard, or hostile to the post, makes a reply hostile.
+            z_cold = self._fuse(("cold_ng", "cold_emb"), xng[zh], None if emb is None else emb[zh])
+            z_abuse[zh] = np.maximum(z_cold[:, 0], z_abuse[zh])
+            z_host[zh] = np.maximum(z_cold[:, 0], z_host[zh])
+        stance = _softmax(self._fuse(("stance_ng", "stance_emb"), xng, emb))
+        return _sigmoid(z_host), _sigmoid(z_abuse), stance
 
 
 @lru_cache(maxsize=1)
@@ -194,21 +192,23 @@ def load_model() -> ReplyModel:
 def judge(
     model: ReplyModel, texts: Sequence[str], langs: Sequence[str | None], emb: np.ndarray | None
 ) -> list[dict[str, Any]]:
-    """Hostility, hostile flag and stance for each reply text."""
+    """Hostility, hostile flag, stance and offensiveness (abuse, insults, obscenity) per reply."""
     if not texts:
         return []
-    host = model.hostility(texts, langs, emb)
-    probs = model.stance(texts, emb)
+    host, abuse, probs = model.predict(texts, langs, emb)
     cut = model.threshold if emb is not None else model.threshold_fast
     out = []
-    for h, p in zip(host, probs, strict=True):
+    for h, a, p in zip(host, abuse, probs, strict=True):
         hostile = bool(h >= cut)
         stance = STANCES[int(np.argmax(p))]
         if hostile and stance != "against":
             stance = "against"
         elif not hostile and stance == "against" and p[0] < 0.5:
             stance = STANCES[1 + int(np.argmax(p[1:]))]
-        out.append({"hostility": round(float(h), 4), "hostile": hostile, "stance": stance})
+        out.append(
+            {"hostility": round(float(h), 4), "hostile": hostile, "stance": stance,
+             "offensive": round(float(a), 4)}
+        )  # fmt: skip
     return out
 
 

@@ -62,7 +62,13 @@ def _own_replies(fast: bool) -> dict[str, Any]:
         gold = [rows[i]["hostile"] for i in idx]
         pred = [anns[i]["reply"]["hostile"] for i in idx]
         stance_ok = [anns[i]["reply"]["stance"] == rows[i]["stance"] for i in idx]
-        out[lang] = {"hostile": _prf(pred, gold), "stance_accuracy": round(float(np.mean(stance_ok)), 4)}
+        abusive = [rows[i]["kind"] in ("insult", "obscene") for i in idx]
+        offensive = [anns[i]["reply"]["offensive"] >= 0.5 for i in idx]
+        out[lang] = {
+            "hostile": _prf(pred, gold),
+            "stance_accuracy": round(float(np.mean(stance_ok)), 4),
+            "offensive": _prf(offensive, abusive),
+        }
     return out
 
 
@@ -76,8 +82,13 @@ def _cold_dev(fast: bool, limit: int | None) -> dict[str, Any]:
     if not fast:
         emb = _cached_cold_dev(texts, cache_dir())
     anns = _annotate(texts, ["zh"] * len(texts), fast, emb)
-    pred = [a["reply"]["hostile"] for a in anns]
-    return {"offensive": _prf(pred, y.astype(bool).tolist())}
+    gold = y.astype(bool).tolist()
+    return {
+        "offensive": _prf([a["reply"]["offensive"] >= 0.5 for a in anns], gold),
+        "hostile": _prf([a["reply"]["hostile"] for a in anns], gold),
+        "note": "COLD labels offensive language; `hostile` also counts civil criticism of "
+        "a post, which COLD labels non-offensive, so `offensive` is the comparable figure",
+    }
 
 
 def _cached_cold_dev(texts: Sequence[str], cache: Path) -> np.ndarray:
@@ -104,7 +115,8 @@ def evaluate_replies(fast: bool = False, cold_limit: int | None = None, **_: Any
     report: dict[str, Any] = {
         "measured_on": {
             "own_replies": "evaldata/replies/*.jsonl, split=heldout (never used in training)",
-            "cold": "COLD dev.csv (6,431 Chinese texts, offensive 0/1), as zh replies",
+            "cold": "COLD dev.csv (Chinese texts, offensive 0/1), judged as zh replies",
+            "offensive_gold": "own replies of kind insult or obscene",
         },
         "paths": {"full": "char n-grams + multilingual-e5 embeddings", "fast": "char n-grams only"},
     }

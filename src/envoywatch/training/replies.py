@@ -26,6 +26,7 @@ from envoywatch.training import trainer
 
 LANGS = ("ru", "kk", "en", "zh")
 C_NGRAM, C_EMB, C_COLD = 8.0, 16.0, 4.0  # inverse regularisation, chosen by 5-fold CV on train
+ABUSIVE_KINDS = ("insult", "obscene")  # reply kinds that count as offensive, like COLD's label
 EMB_WEIGHT = 0.6  # share of the embedding head in the fused log-odds (5-fold CV on train)
 
 
@@ -108,6 +109,7 @@ def train(out_dir: Path | str | None = None, seed: int = 0) -> Path:
     out = Path(out_dir) / MODEL_PATH.name if out_dir else MODEL_PATH
     rows = load_replies("train")
     r_texts, r_host, r_stance = _reply_arrays(rows)
+    r_abuse = np.array([int(r["kind"] in ABUSIVE_KINDS) for r in rows])
     c_texts, c_y = load_cold("train")
     idf = fit_idf(r_texts + c_texts)
     r_ng, c_ng = ngram_features(r_texts, idf), ngram_features(c_texts, idf)
@@ -118,6 +120,8 @@ def train(out_dir: Path | str | None = None, seed: int = 0) -> Path:
         ("host_emb", r_emb, r_host, C_EMB),
         ("stance_ng", r_ng, r_stance, C_NGRAM),
         ("stance_emb", r_emb, r_stance, C_EMB),
+        ("abuse_ng", r_ng, r_abuse, C_NGRAM),
+        ("abuse_emb", r_emb, r_abuse, C_EMB),
         ("cold_ng", c_ng, c_y, C_COLD),
     ):
         m = logreg(x, y, c=c, seed=seed)
