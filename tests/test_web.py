@@ -191,3 +191,15 @@ def test_static_vendor_files_are_local(client):
     html = client.get("/").text
     assert "http://" not in re.sub(r'href="[^"]*"', "", html.split("<main>")[0])
     assert not re.search(r'<script[^>]+src="https?://', html) and "fonts.googleapis" not in html
+
+
+def test_pages_on_sqlite_and_postgresql(db_url):
+    """The same pages and API on both workspace databases (PostgreSQL when CI provides one)."""
+    store = open_store(db_url)
+    ids = build_sample(store, weeks=10, replies_per_week=2, xss=True)
+    with TestClient(create_app(store=store)) as c:
+        for url in ("/", "/actor/1", f"/post/{ids['posts'][0]}", "/events?type=shift", "/country/US",
+                    "/search?q=Washington&target=US", "/export.parquet"):
+            assert c.get(url).status_code == 200, url
+        assert c.get("/api/posts", params={"q": "cooperation", "from": "2020-03-01"}).json()["total"] == 4  # 3 + a copy
+    store.close()

@@ -144,7 +144,7 @@ def _xss_rows(conn, actor_id: int, public: list[int], anns: list) -> list[int]:
         out += [pid, rid]
         veiled = {"code": "US", "role": "third", "stance": "hostile", "veiled": True, "confidence": 0.7,
                   "evidence": [payload]}
-        anns.append(_ann(pid, payload[:16], [veiled], ["loaded_language"], 0.5, [payload]))
+        anns.append(_ann(pid, payload[:16], [veiled], ["loaded_language"], 0.5, [payload[:60]]))
         anns.append(_ann(rid, "en", [], [], 0.1, [], {"hostility": 0.8, "hostile": True}, True))
     return out
 
