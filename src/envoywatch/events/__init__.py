@@ -8,7 +8,7 @@ from envoywatch.events.base import DETECTORS, EVENT_TYPES, Event, detector, save
 from envoywatch.store.db import Store
 
 # Detectors run in this order: shifts look back at the events found before them.
-BUILTIN_MODULES: tuple[str, ...] = ()
+BUILTIN_MODULES: tuple[str, ...] = ("crossposts", "backlash", "blocks", "shifts")
 
 
 def load_builtins() -> None:

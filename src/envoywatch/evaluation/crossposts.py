@@ -1,0 +1,178 @@
+"""Measured quality of cross-post clusters (DIPROMATS copies, our translated pairs) and of shifts."""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from envoywatch.evaluation import REPO_EVALDATA, evaluation, shared_data_dir
+from envoywatch.events.crossposts import CrosspostParams, Doc, find_clusters, normalise
+
+DIPROMATS_FILES = ("train_t1_en.json", "train_t1_es.json")
+CACHE = Path("/tmp/envoywatch-cache")
+
+
+def _word_grams(norm: str) -> set[tuple[str, ...]]:
+    w = norm.split()
+    return {tuple(w[i : i + 3]) for i in range(len(w) - 2)}
+
+
+def gold_copy_pairs(texts: list[str], authors: list[str]) -> set[tuple[int, int]]:
+    """Reference pairs, built independently of the detector: posts by different accounts whose
+    word 3-grams overlap (shorter contained >= 0.8 in the longer, lengths within 0.6) or whose
+    word sets overlap (Jaccard >= 0.7, or the shorter's words 0.85 inside a longer at most twice
+    its length: an edited or truncated repost; 8+ words), closed transitively."""
+    norms = [normalise(html.unescape(t)) for t in texts]
+    grams = [_word_grams(n) for n in norms]
+    words = [set(n.split()) for n in norms]
+    inv: dict[tuple, list[int]] = defaultdict(list)
+    for i, g in enumerate(grams):
+        for x in g:
+            inv[x].append(i)
+    seen: set[tuple[int, int]] = set()
+    pairs = set()
+    for ids in inv.values():
+        if len(ids) > 60:  # stock phrases shared by many posts
+            continue
+        for a, b in itertools.combinations(ids, 2):
+            if (a, b) in seen or authors[a] == authors[b]:
+                continue
+            seen.add((a, b))
+            ga, gb = grams[a], grams[b]
+            small, big = sorted((len(ga), len(gb)))
+            wa, wb = words[a], words[b]
+            ws, wl = sorted((len(wa), len(wb)))
+            if (small >= 4 and small / big >= 0.6 and len(ga & gb) / small >= 0.8) or (ws >= 8 and (
+                    len(wa & wb) / len(wa | wb) >= 0.7 or (ws / wl >= 0.5 and len(wa & wb) / ws >= 0.85))):
+                pairs.add((a, b))
+    return _close_pairs(pairs, authors)
+
+
+def _close_pairs(pairs: set[tuple[int, int]], authors: list[str]) -> set[tuple[int, int]]:
+    comp: dict[int, set[int]] = {}
+    for a, b in pairs:
+        merged = comp.get(a, {a}) | comp.get(b, {b})
+        for x in merged:
+            comp[x] = merged
+    out = set()
+    for members in {id(v): v for v in comp.values()}.values():
+        for a, b in itertools.combinations(sorted(members), 2):
+            if authors[a] != authors[b]:
+                out.add((a, b))
+    return out
+
+
+def _pred_pairs(clusters, index: dict[int, int], authors: list[str]) -> set[tuple[int, int]]:
+    out = set()
+    for c in clusters:
+        ids = sorted(index[d.id] for d in [c.origin] + [d for d, _ in c.copies])
+        out |= {(a, b) for a, b in itertools.combinations(ids, 2) if authors[a] != authors[b]}
+    return out
+
+
+def _prf(pred: set, gold: set) -> dict:
+    tp = len(pred & gold)
+    p = tp / len(pred) if pred else 1.0
+    r = tp / len(gold) if gold else 1.0
+    return {"precision": round(p, 4), "recall": round(r, 4),
+            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "gold_pairs": len(gold), "predicted_pairs": len(pred), "true_positives": tp}
+
+
+def _load_dipromats(path: Path) -> list[dict]:
+    rows = json.loads(path.read_text())
+    return [r for r in rows if r.get("text") and r.get("tweet_type") != "Reply"]
+
+
+def evaluate_dipromats(path: Path, params: CrosspostParams | None = None) -> dict:
+    rows = _load_dipromats(path)
+    texts = [r["text"] for r in rows]
+    authors = [r["user_name"] for r in rows]
+    docs = [Doc(i, r["user_name"], "x", r.get("language"), datetime.fromisoformat(r["UTC"]), r["text"])
+            for i, r in enumerate(rows)]
+    clusters = find_clusters(docs, None, params)
+    gold = gold_copy_pairs(texts, authors)
+    pred = _pred_pairs(clusters, {i: i for i in range(len(rows))}, authors)
+    gold_posts = {i for p in gold for i in p}
+    found_posts = {i for p in pred & gold for i in p}
+    return {"file": path.name, "posts": len(rows), "gold_posts_copied": len(gold_posts),
+            "gold_texts_by_several_accounts": len({normalise(texts[i])[:60] for i in gold_posts}),
+            "post_recall": round(len(found_posts) / max(1, len(gold_posts)), 4),
+            "clusters": len(clusters), **_prf(pred, gold)}
+
+
+def _translated_docs() -> tuple[list[Doc], list[str]]:
+    base = datetime(2020, 3, 1, tzinfo=UTC)
+    docs, groups = [], []
+    path = REPO_EVALDATA / "crossposts" / "translated.jsonl"
+    for i, line in enumerate(path.read_text().splitlines()):
+        r = json.loads(line)
+        docs.append(Doc(i, r["account"], r["account"].split(":")[0], r["lang"],
+                        base + timedelta(days=r["day"]), r["text"]))
+        groups.append(r["group"])
+    return docs, groups
+
+
+def _embed_cached(texts: list[str]) -> np.ndarray:
+    import hashlib
+
+    from envoywatch.analysis.embed import embed_passages
+
+    key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    f = CACHE / f"crossposts-{key}.npy"
+    if f.exists():
+        return np.load(f)
+    vecs = embed_passages(texts)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(f, vecs)
+    return vecs
+
+
+def evaluate_translated(params: CrosspostParams | None = None) -> dict:
+    docs, groups = _translated_docs()
+    vecs = _embed_cached([d.text for d in docs])
+    clusters = find_clusters(docs, {d.id: vecs[i] for i, d in enumerate(docs)}, params)
+    authors = [d.account for d in docs]
+    gold = {(a, b) for a, b in itertools.combinations(range(len(docs)), 2)
+            if groups[a] == groups[b] and authors[a] != authors[b]}
+    pred = _pred_pairs(clusters, {d.id: i for i, d in enumerate(docs)}, authors)
+    by_lang = defaultdict(lambda: [0, 0])
+    for a, b in gold:
+        key = "-".join(sorted((docs[a].lang, docs[b].lang)))
+        by_lang[key][0] += 1
+        by_lang[key][1] += (a, b) in pred
+    return {"data": "evaldata/crossposts/translated.jsonl (written by the envoywatch team)",
+            "messages": len(set(groups)), "posts": len(docs), "languages": ["en", "kk", "ru", "zh"],
+            **_prf(pred, gold),
+            "recall_by_language_pair": {k: round(v[1] / v[0], 3) for k, v in sorted(by_lang.items())}}
+
+
+@evaluation("crossposts")
+def crossposts_eval(split: str | None = None) -> dict:
+    """Exact/near copies on DIPROMATS (pairs of posts by different accounts) and our translations."""
+    out: dict = {"method": "exact hash + MinHash LSH (char 5-shingles, 0.5, confirmed) + "
+                           "language-centred e5 mutual best match with margin"}
+    d = shared_data_dir()
+    if d is None:
+        out["dipromats"] = "skipped: ../shared/data is absent"
+    else:
+        out["dipromats"] = [evaluate_dipromats(d / "dipromats2023" / f) for f in DIPROMATS_FILES
+                            if (d / "dipromats2023" / f).exists()]
+    out["translated"] = evaluate_translated()
+    return out
+
+
+@evaluation("shifts")
+def shifts_eval(split: str | None = None) -> dict:
+    """Planted shifts in synthetic post series: detection recall, timing error, false alarms."""
+    from envoywatch.events.shifts import evaluate_synthetic
+
+    return evaluate_synthetic(seed=int(split) if split and split.isdigit() else 2026)
+
+

@@ -1,0 +1,252 @@
+"""Cross-posts: the same message by several watched accounts, platforms or languages.
+
+Three passes, none comparing all pairs: exact copies by a hash of the normalised text;
+near copies by MinHash LSH on character 5-shingles (queried at 0.5, confirmed with the exact
+Jaccard or containment); translations by language-centred e5 embeddings, mutual best match
+with a margin over the runner-up, within a time window. Each cluster's origin is its earliest post.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from envoywatch.events._data import PostRow, watched_accounts, watched_posts
+from envoywatch.events.base import Event, detector
+
+_URL = re.compile(r"(?:https?://|www\.)\S*|\b\S+\.(?:com|org|net|ru|kz|cn|gov)/\S*", re.I)
+_RT = re.compile(r"^\s*(?:RT|MT|via)\s*@[\w.\-]+:?\s*", re.I)
+_MENTION = re.compile(r"(?<!\w)@[\w.\-]+")
+_NONWORD = re.compile(r"[\W_]+", re.UNICODE)
+MAX_CHARS = 5000  # a copy is recognised from its first few thousand characters
+
+
+@dataclass
+class CrosspostParams:
+    """Thresholds of the three passes; see docs/events.md for how each was chosen."""
+
+    min_chars: int = 24  # shorter normalised texts ("Thank you!") are not messages
+    window_days: float = 365.0  # exact and near copies: a message repeated months later is still a copy
+    lsh_threshold: float = 0.3
+    num_perm: int = 128
+    near_jaccard: float = 0.55
+    near_containment: float = 0.8
+    near_length_ratio: float = 0.4  # an edited repost keeps most of the original, adds little
+    translation_window_days: float = 3.0
+    translation_margin: float = 0.04
+    translation_floor: float = 0.35  # cosine of language-centred vectors
+
+
+@dataclass
+class Doc:
+    """A post as the matcher sees it."""
+
+    id: int
+    account: str
+    platform: str
+    lang: str | None
+    created_at: datetime
+    text: str
+    norm: str = ""
+
+
+@dataclass
+class Cluster:
+    origin: Doc
+    copies: list[tuple[Doc, str]] = field(default_factory=list)  # (doc, exact|near|translated)
+
+
+def normalise(text: str) -> str:
+    """Text with retweet prefixes, links, mentions, hashtag signs, case and punctuation removed."""
+    t = unicodedata.normalize("NFKC", html.unescape(text or "")[:MAX_CHARS])
+    t = _RT.sub("", t)
+    t = _URL.sub(" ", t)
+    t = _MENTION.sub(" ", t)
+    t = _NONWORD.sub(" ", t.replace("#", " ")).strip().lower()
+    return t.rstrip(" …").strip()
+
+
+def shingles(norm: str, k: int = 5) -> set[str]:
+    s = norm.replace(" ", "_")
+    return {s[i : i + k] for i in range(max(1, len(s) - k + 1))}
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.p = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.p[i] != i:
+            self.p[i] = self.p[self.p[i]]
+            i = self.p[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.p[max(ra, rb)] = min(ra, rb)
+
+
+def _close(a: Doc, b: Doc, days: float) -> bool:
+    return abs((a.created_at - b.created_at).total_seconds()) <= days * 86400
+
+
+def exact_pass(docs: Sequence[Doc], uf: _UnionFind, p: CrosspostParams) -> None:
+    by_hash: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(docs):
+        if len(d.norm) >= p.min_chars:
+            by_hash[hashlib.blake2b(d.norm.encode(), digest_size=12).hexdigest()].append(i)
+    for members in by_hash.values():
+        for j in members[1:]:
+            if _close(docs[members[0]], docs[j], p.window_days):
+                uf.union(members[0], j)
+
+
+def near_pass(docs: Sequence[Doc], uf: _UnionFind, p: CrosspostParams) -> None:
+    """MinHash LSH: each post queries the index of earlier posts, then the exact overlap confirms."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=p.lsh_threshold, num_perm=p.num_perm)
+    sh: dict[int, set[str]] = {}
+    for i, d in enumerate(docs):
+        if len(d.norm) < p.min_chars:
+            continue
+        sh[i] = shingles(d.norm)
+        mh = MinHash(num_perm=p.num_perm)
+        mh.update_batch([s.encode() for s in sh[i]])
+        for j in lsh.query(mh):
+            if uf.find(i) != uf.find(j) and _close(docs[i], docs[j], p.window_days) \
+                    and _overlap_ok(sh[i], sh[j], p):
+                uf.union(i, j)
+        lsh.insert(i, mh)
+
+
+def _overlap_ok(a: set[str], b: set[str], p: CrosspostParams) -> bool:
+    inter = len(a & b)
+    jac = inter / max(1, len(a | b))
+    contained = inter / max(1, min(len(a), len(b)))
+    small, big = sorted((len(a), len(b)))
+    return jac >= p.near_jaccard or (contained >= p.near_containment and small >= 40
+                                     and small / big >= p.near_length_ratio)
+
+
+def centre_by_language(docs: Sequence[Doc], vecs: np.ndarray) -> np.ndarray:
+    """Subtract each language's mean vector, then re-normalise: e5 vectors carry a language offset."""
+    out = vecs.astype(np.float32).copy()
+    langs = np.array([d.lang or "und" for d in docs])
+    for lang in set(langs):
+        m = langs == lang
+        if m.sum() >= 3:
+            out[m] -= out[m].mean(axis=0)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-9)
+
+
+def translation_pairs(docs: Sequence[Doc], vecs: np.ndarray, p: CrosspostParams) -> list[tuple[int, int]]:
+    """Mutual best matches across languages within the window, each clear of its runner-up."""
+    order = sorted(range(len(docs)), key=lambda i: docs[i].created_at)
+    times = np.array([docs[i].created_at.timestamp() for i in order])
+    win = p.translation_window_days * 86400
+    best: dict[tuple[int, str], list[tuple[float, int]]] = {}
+    for pos, i in enumerate(order):
+        lo, hi = np.searchsorted(times, times[pos] - win), np.searchsorted(times, times[pos] + win, "right")
+        cand = [order[k] for k in range(lo, hi) if docs[order[k]].lang != docs[i].lang
+                and docs[order[k]].lang and docs[i].lang]
+        if not cand:
+            continue
+        sims = vecs[cand] @ vecs[i]
+        for lang in {docs[c].lang for c in cand}:
+            idx = [k for k, c in enumerate(cand) if docs[c].lang == lang]
+            top = sorted(((float(sims[k]), cand[k]) for k in idx), reverse=True)[:2]
+            best[(i, lang)] = top
+    pairs = []
+    for (i, lang), top in best.items():
+        s, j = top[0]
+        back = best.get((j, docs[i].lang))
+        if not back or back[0][1] != i or s < p.translation_floor:
+            continue
+        runner = max([t[0] for t in top[1:2]] + [t[0] for t in back[1:2]] + [-1.0])
+        if s - runner >= p.translation_margin and i < j:
+            pairs.append((i, j))
+    return pairs
+
+
+def find_clusters(docs: Sequence[Doc], vectors: dict[int, np.ndarray] | None = None,
+                  p: CrosspostParams | None = None, min_accounts: int = 2) -> list[Cluster]:
+    """Group copies of one message; keep groups spanning at least `min_accounts` accounts."""
+    p = p or CrosspostParams()
+    docs = sorted(docs, key=lambda d: (d.created_at, d.id))
+    for d in docs:
+        d.norm = d.norm or normalise(d.text)
+    uf = _UnionFind(len(docs))
+    exact_pass(docs, uf, p)
+    exact_root = [uf.find(i) for i in range(len(docs))]
+    near_pass(docs, uf, p)
+    near_root = [uf.find(i) for i in range(len(docs))]
+    sub = [i for i, d in enumerate(docs) if vectors and d.id in vectors]
+    if sub:
+        sdocs = [docs[i] for i in sub]
+        cvecs = centre_by_language(sdocs, np.stack([vectors[d.id] for d in sdocs]))
+        for i, j in translation_pairs(sdocs, cvecs, p):
+            uf.union(sub[i], sub[j])
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(docs)):
+        groups[uf.find(i)].append(i)
+    out = []
+    for members in groups.values():
+        if len(members) < 2 or len({docs[i].account for i in members}) < min_accounts:
+            continue
+        o = members[0]
+        kinds = ["exact" if exact_root[i] == exact_root[o] else "near" if near_root[i] == near_root[o]
+                 else "translated" for i in members[1:]]
+        out.append(Cluster(docs[o], [(docs[i], k) for i, k in zip(members[1:], kinds, strict=True)]))
+    return out
+
+
+def _doc(p: PostRow, account: str) -> Doc:
+    return Doc(p.id, account, p.platform, p.lang, p.created_at, p.text)
+
+
+def _stored_vectors(store, docs: list[Doc]) -> dict[int, np.ndarray]:
+    from envoywatch.analysis.embed import MODEL_NAME
+    from envoywatch.store.annotations import load_embeddings
+
+    return load_embeddings(store, [d.id for d in docs], MODEL_NAME)
+
+
+def cluster_event(c: Cluster, accs: dict, rows: dict[int, PostRow]) -> Event:
+    o = c.origin
+    acc = accs[rows[o.id].account_id]
+    copies = [{"post": rows[d.id].ref(), "account": d.account, "platform": d.platform, "lang": d.lang,
+               "lag_hours": round((d.created_at - o.created_at).total_seconds() / 3600, 2), "match": kind}
+              for d, kind in c.copies]
+    accounts = sorted({o.account} | {d.account for d, _ in c.copies})
+    matches = sorted({k for _, k in c.copies})
+    langs = sorted({x for x in [o.lang] + [d.lang for d, _ in c.copies] if x})
+    summary = (f"{o.account}'s post of {o.created_at:%d %b %Y} reappeared on "
+               f"{', '.join(a for a in accounts if a != o.account) or o.account} ({', '.join(matches)})")
+    return Event(
+        type="crosspost", key=f"post{o.id}", start=o.created_at, end=max(d.created_at for d, _ in c.copies),
+        account_id=acc.id, actor_id=acc.actor_id, score=float(len(c.copies)), summary=summary,
+        data={"origin": {"post": rows[o.id].ref(), "account": o.account, "platform": o.platform,
+                         "lang": o.lang, "text": o.text[:500]},
+              "copies": copies, "accounts": accounts, "languages": langs, "matches": matches,
+              "platforms": sorted({o.platform} | {d.platform for d, _ in c.copies})},
+        evidence=[o.id] + [d.id for d, _ in c.copies])
+
+
+@detector("crossposts")
+def detect_crossposts(store) -> list[Event]:
+    """Cross-post clusters among watched accounts' own posts (not their replies)."""
+    accs = watched_accounts(store)
+    rows = {p.id: p for p in watched_posts(store)}
+    docs = [_doc(p, accs[p.account_id].key) for p in rows.values()]
+    return [cluster_event(c, accs, rows) for c in find_clusters(docs, _stored_vectors(store, docs))]

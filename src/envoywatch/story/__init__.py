@@ -1,0 +1,171 @@
+"""The story of an actor or account over a period: the findings a careful journalist would write up.
+
+`build_story` gathers the figures (posting frequency, targets and host relevance, veiled posts,
+cross-posts, backlash waves, block reports, shifts) with evidence posts for each; `render_text`,
+`render_markdown` and `render_html` write it for a terminal, a document or a page.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from envoywatch.events._data import PostRow
+from envoywatch.queries import evidence_refs, list_events
+from envoywatch.store.db import Store
+from envoywatch.store.schema import accounts, actors, annotations, posts
+from envoywatch.story.render import narrative, render_html, render_markdown, render_text
+from envoywatch.timeutil import as_utc, iso
+
+PLATFORMS = ("x", "facebook", "instagram", "telegram", "bluesky", "mastodon", "web")
+
+
+def _accounts_rows(conn, cond):
+    q = (select(accounts.c.id, accounts.c.platform, accounts.c.handle, accounts.c.url, accounts.c.watched,
+                accounts.c.display_name, actors.c.id.label("actor_id"), actors.c.name, actors.c.role,
+                actors.c.sending_country, actors.c.host_country)
+         .select_from(accounts.outerjoin(actors, accounts.c.actor_id == actors.c.id)).where(cond))
+    return conn.execute(q).all()
+
+
+def resolve(store: Store, who: str) -> tuple[dict | None, list]:
+    """The actor (if `who` names one) and the accounts the story covers; LookupError when unknown."""
+    w = (who or "").strip()
+    with store.read() as conn:
+        rows = _accounts_rows(conn, func.lower(actors.c.name) == w.lower()) if w else []
+        if not rows and ":" in w and w.split(":", 1)[0].lower() in PLATFORMS:
+            plat, handle = w.split(":", 1)
+            rows = _accounts_rows(conn, (accounts.c.platform == plat.lower())
+                                  & (accounts.c.handle == handle.strip().lstrip("@").lower()))
+        elif not rows and w:
+            rows = _accounts_rows(conn, accounts.c.handle == w.lstrip("@").lower())
+        if not rows:
+            raise LookupError(_unknown(conn, w))
+    r = rows[0]
+    by_actor = w.lower() == (r.name or "").lower()
+    actor = ({"id": r.actor_id, "name": r.name, "role": r.role, "sending_country": r.sending_country,
+              "host_country": r.host_country} if r.actor_id else None)
+    return ({**actor, "whole_actor": by_actor} if actor else None), rows
+
+
+def _unknown(conn, who: str) -> str:
+    names = [n for (n,) in conn.execute(select(actors.c.name))]
+    keys = [f"{p}:{h}" for p, h in conn.execute(select(accounts.c.platform, accounts.c.handle)
+                                                .where(accounts.c.watched.is_(True)))]
+    close = difflib.get_close_matches(who, names + keys, n=5, cutoff=0.4) or (names + keys)[:5]
+    return f"no actor or account named {who!r}; close names: {', '.join(close) or 'none (empty workspace)'}"
+
+
+def _posts(store: Store, ids: list[int], date_from, date_to) -> list[PostRow]:
+    q = (select(posts.c.id, posts.c.account_id, posts.c.platform, posts.c.platform_id, posts.c.created_at,
+                posts.c.text, posts.c.lang, posts.c.kind, posts.c.url, posts.c.has_media, annotations.c.data)
+         .select_from(posts.outerjoin(annotations, annotations.c.post_id == posts.c.id))
+         .where(posts.c.account_id.in_(ids), posts.c.kind != "reply", posts.c.created_at.is_not(None))
+         .order_by(posts.c.created_at, posts.c.id))
+    if date_from:
+        q = q.where(posts.c.created_at >= as_utc(date_from))
+    if date_to:
+        q = q.where(posts.c.created_at < as_utc(date_to))
+    with store.read() as conn:
+        return [PostRow(r.id, r.account_id, r.platform, r.platform_id, as_utc(r.created_at), r.text or "",
+                        (r.data or {}).get("lang") or r.lang, r.kind, r.url, bool(r.has_media), r.data or {})
+                for r in conn.execute(q)]
+
+
+def frequency(rows: list[PostRow], keys: dict[int, str]) -> dict[str, Any]:
+    if not rows:
+        return {"posts": 0, "per_week": 0.0, "by_account": {}, "busiest_week": None}
+    days = max(1.0, (rows[-1].created_at - rows[0].created_at).total_seconds() / 86400)
+    weeks = Counter(f"{r.created_at:%G-W%V}" for r in rows)
+    week, n = weeks.most_common(1)[0]
+    return {"posts": len(rows), "per_week": round(len(rows) / (days / 7), 1),
+            "per_day": round(len(rows) / days, 2),
+            "by_account": dict(Counter(keys[r.account_id] for r in rows).most_common()),
+            "by_language": dict(Counter(r.lang or "und" for r in rows).most_common()),
+            "busiest_week": {"week": week, "posts": n}}
+
+
+def targets(rows: list[PostRow], sender: str | None, host: str | None) -> dict[str, Any]:
+    items = [{"id": r.id, "created_at": r.created_at, "countries": r.ann.get("countries") or [],
+              "targets": r.ann.get("targets") or []} for r in rows]
+    try:
+        from envoywatch.analysis.relevance import summarize_targets
+    except ImportError:  # the relevance module is optional: count targets here
+        summarize_targets = None
+    if summarize_targets:
+        return summarize_targets(items, sender=sender, host=host)
+    n, c = len(items), Counter(t for i in items for t in i["targets"])
+    return {"posts": n, "sender": sender, "host": host, "host_relevance": {},
+            "top_targets": [{"code": k, "posts": v, "share": round(v / n, 4),
+                             "examples": [str(i["id"]) for i in items if k in i["targets"]][:5]}
+                            for k, v in c.most_common(10)]}
+
+
+def veiled(rows: list[PostRow]) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        for c in r.ann.get("countries") or []:
+            if c.get("veiled"):
+                out.append({"post": r.id, "date": iso(r.created_at), "text": r.text[:600], "lang": r.lang,
+                            "inferred_target": c.get("code"), "confidence": c.get("confidence"),
+                            "stance": c.get("stance"), "clues": c.get("clues") or c.get("evidence") or []})
+    return out
+
+
+def _events_for(store: Store, keys: set[str], actor: dict | None, date_from, date_to) -> list[dict]:
+    found = []
+    for e in list_events(store, date_from=date_from, date_to=date_to):
+        mine = e.get("account") in keys or bool(keys & set(e.get("accounts") or []))
+        if actor and actor.get("whole_actor") and e.get("actor") == actor["name"]:
+            mine = True
+        if mine:
+            found.append(e)
+    return found
+
+
+def build_story(store: Store, who: str, date_from: datetime | None = None,
+                date_to: datetime | None = None) -> dict[str, Any]:
+    """Everything the story says about `who` (actor name, "platform:handle" or handle) in the period."""
+    actor, accs = resolve(store, who)
+    keys = {a.id: f"{a.platform}:{a.handle}" for a in accs}
+    rows = _posts(store, list(keys), date_from, date_to)
+    evs = _events_for(store, set(keys.values()), actor, date_from, date_to)
+    story = {
+        "who": who, "actor": actor,
+        "accounts": [{"account": keys[a.id], "url": a.url, "display_name": a.display_name,
+                      "watched": bool(a.watched)} for a in accs],
+        "period": {"from": iso(date_from) or (iso(rows[0].created_at) if rows else None),
+                   "to": iso(date_to) or (iso(rows[-1].created_at) if rows else None)},
+        "frequency": frequency(rows, keys),
+        "targets": targets(rows, actor and actor["sending_country"], actor and actor["host_country"]),
+        "veiled": veiled(rows),
+        "crossposts": [e for e in evs if e["type"] == "crosspost"],
+        "backlash": [e for e in evs if e["type"] == "backlash"],
+        "block_reports": [e for e in evs if e["type"] == "block_reports"],
+        "shifts": [e for e in evs if e["type"] == "shift"],
+        "events": [{"type": e["type"], "start": e["start"], "end": e["end"], "summary": e["summary"],
+                    "account": e["account"], "evidence": e["evidence"][:10]} for e in evs],
+    }
+    story["blocked_people"] = len({p["reporter"] for e in story["block_reports"] for p in e.get("people", [])})
+    _attach_refs(store, story, rows)
+    story["narrative"] = narrative(story)
+    return story
+
+
+def _attach_refs(store: Store, story: dict, rows: list[PostRow]) -> None:
+    """Replace bare post ids in targets and veiled posts by evidence refs (platform id, url)."""
+    ids = [int(i) for t in story["targets"].get("top_targets", []) for i in t.get("examples", [])]
+    ids += [v["post"] for v in story["veiled"]]
+    with store.read() as conn:
+        refs = evidence_refs(conn, sorted(set(ids)))
+    for t in story["targets"].get("top_targets", []):
+        t["evidence"] = [refs.get(int(i), {"id": int(i)}) for i in t.get("examples", [])]
+    for v in story["veiled"]:
+        v["post"] = refs.get(v["post"], {"id": v["post"]})
+
+
+__all__ = ["build_story", "render_html", "render_markdown", "render_text", "resolve"]
