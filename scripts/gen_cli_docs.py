@@ -1,0 +1,53 @@
+"""Write docs/cli.md from the envoywatch command tree, so the reference always matches the code.
+
+Usage: python scripts/gen_cli_docs.py [--check]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import typer
+
+from envoywatch.cli import app
+
+OUT = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+
+
+def walk(cmd: click.Command, path: list[str]):
+    yield path, cmd
+    if isinstance(cmd, click.Group):
+        for name in sorted(cmd.commands):
+            yield from walk(cmd.commands[name], [*path, name])
+
+
+def option_line(p: click.Parameter) -> str:
+    if isinstance(p, click.Argument):
+        return f"- `{p.human_readable_name}` (argument)"
+    names = ", ".join(f"`{o}`" for o in p.opts + p.secondary_opts)
+    help_ = " ".join((getattr(p, "help", None) or "").split())
+    default = getattr(p, "default", None)
+    show = default not in (None, False, (), []) and not callable(default)
+    return f"- {names}: {help_}" + (f" (default: `{default}`)" if show else "")
+
+
+def render() -> str:
+    root = typer.main.get_command(app)
+    lines = ["# Command reference", "",
+             "Generated from the code by `scripts/gen_cli_docs.py`; the user guide is in the README.", ""]
+    for path, cmd in walk(root, ["envoywatch"]):
+        lines += [f"## `{' '.join(path)}`", "", " ".join((cmd.help or "").split()), ""]
+        params = [p for p in cmd.params if p.name != "help"]
+        lines += [option_line(p) for p in params]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    text = render()
+    if "--check" in sys.argv:
+        sys.exit(0 if OUT.exists() and OUT.read_text() == text else 1)
+    OUT.write_text(text)
+    print(f"wrote {OUT}")
