@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
+BENCHSTAMP := $(VENV)/.installed-bench
 
 .PHONY: demo test install install-test models eval bench lint clean
 
@@ -17,6 +18,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(TESTSTAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+$(BENCHSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,bench]'
 	touch $@
 
 install: $(STAMP)
@@ -35,7 +40,7 @@ models: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/envoywatch eval all
 
-bench: $(TESTSTAMP)
+bench: $(BENCHSTAMP)
 	$(BIN)/python benchmarks/run.py
 
 lint:
