@@ -114,6 +114,8 @@ def test_post_api_has_replies_crossposts_and_country_page(client, ws):
 def test_story_endpoint_is_clear_when_missing(client):
     r = client.get("/api/story/1")
     assert r.status_code in (200, 501)
+    if r.status_code == 200:
+        assert r.json()["narrative"] and "targets" in r.json()
 
 
 def test_openapi_lists_the_stable_routes(client):

@@ -7,7 +7,7 @@ from typing import Any
 import altair as alt
 
 WIDTH = "container"
-WEEK = alt.X("yearweek(week):T", title="week")  # bars span their whole week
+WEEK = alt.X("yearweek(week):T", title="week", axis=alt.Axis(format="%b %d %Y", labelOverlap=True))  # bars span their week
 MARK_COLORS = {"backlash": "#c0392b", "shift": "#8e44ad", "block_reports": "#d35400", "crosspost": "#2471a3"}
 
 
@@ -68,7 +68,7 @@ def techniques(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[
 
 
 def replies(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dict[str, Any]:
-    base = alt.Chart(alt.Data(values=rows)).encode(x=alt.X("week:T", title="week"))
+    base = alt.Chart(alt.Data(values=rows)).encode(x=WEEK)
     bars = base.mark_bar(color="#9ecae9").encode(y=alt.Y("replies:Q", title="replies"),
                                                  tooltip=["week:T", "replies:Q", "hostile:Q", "hostile_share:Q"])
     share = base.mark_line(color="#c0392b", point=True).encode(

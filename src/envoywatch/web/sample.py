@@ -149,30 +149,52 @@ def _xss_rows(conn, actor_id: int, public: list[int], anns: list) -> list[int]:
     return out
 
 
+def _backlash_data(acc: str, n: int, hostile: int) -> dict[str, Any]:
+    return {"account": acc, "replies": n, "hostile_replies": hostile, "hostile_share": round(hostile / n, 3),
+            "baseline_replies_per_post": 2.0, "baseline_hostile_share": 0.33, "ratio_to_baseline": 5.0,
+            "reply_languages": {"en": n}, "themes": [], "unprecedented": True}
+
+
 def _sample_events(store: Store, ids: dict, weeks: int) -> None:
+    """Events shaped like the detectors' (events/*.py), so the story module can tell them."""
     wave_start = START + timedelta(weeks=8)
+    wave = ids.get("wave", [])
+    people = [{"reporter": f"x:citizen{k % 8}", "post": {"id": r}, "screenshot": False}
+              for k, r in enumerate(wave[::4])]
     evs = [
         Event("backlash", "sample:backlash:2020-03-02", wave_start, wave_start + timedelta(days=2),
               account_id=ids["x"], actor_id=ids["actor"], score=5.0,
-              summary="Largest reply wave in the account's history: 30 replies, 100% hostile",
-              data={"replies": 30, "hostile_share": 1.0, "unprecedented": True},
-              evidence=ids.get("wave", [])[:10]),
-        Event("block_reports", "sample:blocks:2020-03-02", wave_start, wave_start + timedelta(days=2),
-              account_id=ids["x"], actor_id=ids["actor"], score=8,
-              summary="8 people say the embassy blocked them", data={"reports": 8, "reporters": 8},
-              evidence=ids.get("wave", [])[::4]),
+              summary=f"{len(wave)} replies to x:chinaembkz (5.0x its usual), 100% hostile: "
+                      "the largest wave in its history",
+              data=_backlash_data("x:chinaembkz", max(1, len(wave)), len(wave)), evidence=wave[:10]),
+        Event("block_reports", "sample:blocks", wave_start, wave_start + timedelta(days=2),
+              account_id=ids["x"], actor_id=ids["actor"], score=float(len(people)),
+              summary=f"{len(people)} people said x:chinaembkz blocked them (0 with a screenshot)",
+              data={"account": "x:chinaembkz", "reporters": len(people), "reports": len(people),
+                    "with_screenshot": 0, "people": people, "bluesky_block_records": 0},
+              evidence=[p["post"]["id"] for p in people]),
         Event("shift", "sample:shift:2020-03-09", START + timedelta(weeks=9), None, account_id=ids["x"],
               actor_id=ids["actor"], score=0.9, summary="Attacks on US stop; bilateral cooperation takes over",
-              data={"before": {"US": 0.9}, "after": {"KZ": 0.0}, "after_event": "backlash"},
-              evidence=ids["posts"][27:30]),
+              data={"actor": "Embassy of China in Kazakhstan", "accounts": ["x:chinaembkz"],
+                    "date": (START + timedelta(weeks=9)).isoformat(), "changes": [],
+                    "preceding_events": []}, evidence=ids["posts"][27:30]),
     ]
     for k, (orig, copy) in enumerate(ids["copies"][:3]):
-        evs.append(Event("crosspost", f"sample:crosspost:{orig}", START + timedelta(weeks=k), None,
-                         account_id=ids["x"], actor_id=ids["actor"], score=0.93,
-                         summary="Translated copy on the ambassador's Facebook, 3 hours later",
-                         data={"match": "translated", "lag_hours": 3}, evidence=[orig, copy]))
+        evs.append(Event(
+            "crosspost", f"sample:crosspost:{orig}", START + timedelta(weeks=k), None, account_id=ids["x"],
+            actor_id=ids["actor"], score=1.0, summary="x:chinaembkz's post reappeared on facebook:zhang.ambassador "
+            "(translated)",
+            data={"origin": {"post": {"id": orig}, "account": "x:chinaembkz", "platform": "x", "lang": "en",
+                             "text": ""},
+                  "copies": [{"post": {"id": copy}, "account": "facebook:zhang.ambassador", "match": "translated",
+                              "lang": "ru", "lag_hours": 3.0}],
+                  "accounts": ["facebook:zhang.ambassador", "x:chinaembkz"], "languages": ["en", "ru"],
+                  "matches": ["translated"], "platforms": ["facebook", "x"]},
+            evidence=[orig, copy]))
     if ids.get("xss"):
-        evs.append(Event("backlash", "sample:xss", START + timedelta(weeks=2), None, account_id=ids["x"],
-                         summary=" ".join(XSS_PAYLOADS[:6]), data={"note": XSS_PAYLOADS[3]},
+        evs.append(Event("backlash", "sample:xss", START + timedelta(weeks=2), START + timedelta(weeks=2, days=1),
+                         account_id=ids["x"], summary=" ".join(XSS_PAYLOADS[:6]),
+                         data={**_backlash_data(XSS_PAYLOADS[3], 4, 4), "unprecedented": False,
+                               "themes": [{"theme": XSS_PAYLOADS[1]}]},
                          evidence=ids["xss"][:4]))
     save_events(store, "sample", evs)

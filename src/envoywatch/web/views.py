@@ -86,7 +86,11 @@ def safe_story_html(story: dict[str, Any] | None) -> str | None:
         return None
     import nh3
 
-    return nh3.clean(st.render_html(story), url_schemes={"http", "https"}, link_rel="noopener noreferrer nofollow")
+    try:
+        html = st.render_html(story)
+    except Exception:  # noqa: BLE001  (another module's renderer; the page shows the story's data instead)
+        return None
+    return nh3.clean(html, url_schemes={"http", "https"}, link_rel="noopener noreferrer nofollow")
 
 
 def subject_page(store: Store, subj: Subject, with_story: bool = True) -> dict[str, Any]:
