@@ -145,7 +145,7 @@ def wave_event(store, acc, wave: list[dict], unprecedented: bool) -> Event:
                f"from {start:%d %b %Y}" + (": the largest wave in its history" if unprecedented else ""))
     hostile_examples = [r for r in replies if r.ann.get("reply", {}).get("hostile")][:5]
     return Event(
-        type="backlash", key=f"acc{acc.id}:{drew[0].post.created_at:%Y-%m-%d}", start=start, end=end,
+        type="backlash", key=f"backlash:acc{acc.id}:{drew[0].post.created_at:%Y-%m-%d}", start=start, end=end,
         account_id=acc.id, actor_id=acc.actor_id, score=float(ratio), summary=summary,
         data={"account": acc.key, "posts": [{"post": x.post.ref(), "text": x.post.text[:500],
                                              "replies": x.replies, "hostile": x.hostile,

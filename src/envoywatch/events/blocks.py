@@ -145,7 +145,7 @@ def account_event(acc: WatchedAccount, reports: list[dict], records: list[dict])
     summary = (f"{len(people)} people said {acc.key} blocked them ({shots} with a screenshot)"
                + (f"; {len(records)} block records on Bluesky" if records else ""))
     return Event(
-        type="block_reports", key=f"acc{acc.id}", start=min(dates) if dates else None,
+        type="block_reports", key=f"blocks:acc{acc.id}", start=min(dates) if dates else None,
         end=max(dates) if dates else None, account_id=acc.id, actor_id=acc.actor_id,
         score=float(len(people)), summary=summary,
         data={"account": acc.key, "reporters": len(people), "reports": len(reports), "with_screenshot": shots,

@@ -234,7 +234,7 @@ def cluster_event(c: Cluster, accs: dict, rows: dict[int, PostRow]) -> Event:
     summary = (f"{o.account}'s post of {o.created_at:%d %b %Y} reappeared on "
                f"{', '.join(a for a in accounts if a != o.account) or o.account} ({', '.join(matches)})")
     return Event(
-        type="crosspost", key=f"post{o.id}", start=o.created_at, end=max(d.created_at for d, _ in c.copies),
+        type="crosspost", key=f"crossposts:post{o.id}", start=o.created_at, end=max(d.created_at for d, _ in c.copies),
         account_id=acc.id, actor_id=acc.actor_id, score=float(len(c.copies)), summary=summary,
         data={"origin": {"post": rows[o.id].ref(), "account": o.account, "platform": o.platform,
                          "lang": o.lang, "text": o.text[:500]},

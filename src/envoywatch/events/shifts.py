@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from envoywatch.events import backlash, blocks, crossposts  # noqa: F401  (registered first: shifts link them)
 from envoywatch.events._data import PostRow, WatchedAccount, watched_accounts, watched_posts
 from envoywatch.events.base import Event, detector
 from envoywatch.timeutil import as_utc
@@ -174,7 +175,7 @@ def shift_event(store, accs, group: list[PostRow], s: dict, names: list[str], p:
     text = " ".join(sentence(c, s["date"], linked if i == 0 else []) for i, c in enumerate(s["changes"][:3]))
     acc = accs[main]
     return Event(
-        type="shift", key=f"{'actor' + str(acc.actor_id) if acc.actor_id else 'acc' + str(acc.id)}:"
+        type="shift", key=f"shifts:{'actor' + str(acc.actor_id) if acc.actor_id else 'acc' + str(acc.id)}:"
                           f"{s['date']:%Y-%m-%d}", start=s["date"], end=group[hi - 1].created_at,
         account_id=main, actor_id=acc.actor_id, score=max(abs(c["change"]) for c in s["changes"]),
         summary=text,
