@@ -75,7 +75,7 @@ def create_app(db: str | None = None, store: Store | None = None, alerts_config:
     """The dashboard over the workspace `db` (path or URL; default as for the CLI)."""
     from envoywatch.web import api, pages
 
-    app = FastAPI(title="envoywatch", version="0.1.0",
+    app = FastAPI(title="envoywatch", version="0.1.0", docs_url=None, redoc_url=None,  # their UIs load a CDN
                   description="Dashboard and JSON API over an envoywatch workspace. Read-only unless a "
                               "request carries `Authorization: Bearer TOKEN` (envoywatch tokens create).")
     app.state.store = store or open_store(db)

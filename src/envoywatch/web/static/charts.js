@@ -7,7 +7,7 @@
     var spec;
     try { spec = JSON.parse(block.textContent); } catch (e) { el.textContent = "chart data could not be read"; return; }
     window.vegaEmbed(el, spec, {
-      actions: false, renderer: "svg", ast: true, defaultStyle: false,
+      actions: false, renderer: "svg", ast: true, defaultStyle: false, tooltip: { disableDefaultStyle: true },
       expr: window.vegaInterpreter.expressionInterpreter
     }).then(function () { el.setAttribute("data-rendered", "1"); })
       .catch(function (err) { el.setAttribute("data-error", "1"); el.textContent = "chart failed: " + err; });
