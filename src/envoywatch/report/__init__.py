@@ -16,6 +16,7 @@ from envoywatch.queries import get_post
 from envoywatch.store.db import Store
 from envoywatch.timeutil import iso, utcnow
 from envoywatch.web import charts
+from envoywatch.web.app import _is_number
 from envoywatch.web.queries import resolve_subject, subject_events, subject_series
 from envoywatch.web.security import script_json
 from envoywatch.web.views import safe_story_html, story_for
@@ -73,8 +74,8 @@ def build_report(store: Store, who: str, date_from: datetime | None = None,
 def render_report_html(data: dict[str, Any]) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     env.filters["day"] = lambda s: (s or "")[:10]
-    env.filters["pct"] = lambda x: "–" if x is None else f"{100 * x:.0f}%"
-    env.filters["num"] = lambda x, d=2: "–" if x is None else f"{x:.{d}f}"
+    env.filters["pct"] = lambda x: "–" if not _is_number(x) else f"{100 * x:.0f}%"
+    env.filters["num"] = lambda x, d=2: "–" if not _is_number(x) else f"{x:.{d}f}"
     env.filters["script_json"] = script_json
     return env.get_template("report.html").render(**data)
 

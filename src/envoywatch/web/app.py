@@ -58,14 +58,19 @@ class PageCache:
         return value
 
 
+def _is_number(x: Any) -> bool:
+    """Missing or odd annotation values print as a dash instead of failing the page."""
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
 def _templates() -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
                              undefined=jinja2.ChainableUndefined)
     env.filters["script_json"] = script_json
     env.filters["short"] = lambda s, n=140: (s[: n - 1] + "…") if s and len(s) > n else (s or "")
     env.filters["day"] = lambda s: (s or "")[:10]
-    env.filters["pct"] = lambda x: "–" if x is None else f"{100 * x:.0f}%"
-    env.filters["num"] = lambda x, d=2: "–" if x is None else f"{x:.{d}f}"
+    env.filters["pct"] = lambda x: "–" if not _is_number(x) else f"{100 * x:.0f}%"
+    env.filters["num"] = lambda x, d=2: "–" if not _is_number(x) else f"{x:.{d}f}"
     env.globals["qs"] = lambda params, **kw: urlencode({k: v for k, v in {**params, **kw}.items()
                                                         if v not in (None, "")})
     return Jinja2Templates(env=env)
