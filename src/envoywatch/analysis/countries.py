@@ -6,8 +6,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from envoywatch.analysis.base import Analyzer, Context, PostInput, analyzer
-from envoywatch.analysis.gazetteer import Gazetteer, Mention, default_gazetteer
-from envoywatch.analysis.stance import Site, decide, hostile_sentences, sentence_ends, stances
+from envoywatch.analysis.gazetteer import Gazetteer, Mention, default_gazetteer, normalise
+from envoywatch.analysis.stance import (
+    Site,
+    decide,
+    find_cues,
+    hostile_sentences,
+    prepare,
+    sentence_ends,
+    stances,
+)
 from envoywatch.analysis.veiled import find_markers, resolve
 
 MAX_CHARS = 20_000  # longer texts are cut: a post, not a book, is what we judge
@@ -41,12 +49,20 @@ def annotate_countries(
     text = (text or "")[:MAX_CHARS]
     sender, host = (sender or "").upper() or None, (host or "").upper() or None
     mentions = (gazetteer or default_gazetteer()).find(text)
-    ends = sentence_ends(text)
-    markers = find_markers(text, hostile_sentences(text, ends), ends) if text else []
+    low = prepare(text)
+    ends = sentence_ends(normalise(text))
+    memo: list = []
+
+    def cues() -> list:
+        if not memo:
+            memo.append(find_cues(low))
+        return memo[0]
+
+    markers = find_markers(text, ends, lambda: hostile_sentences(cues(), ends)) if text else []
     markers = [k for k in markers if not _named_nearby(k, [m for m in mentions if m.code != sender])]
     sites = [Site(m.code, m.start, m.end) for m in mentions]
     sites += [Site(VEILED, k.start, k.end) for k in markers]
-    st = stances(text, sites, sender, host)
+    st = stances(low, sites, sender, host, cues() if sites else [], ends)
     entries: dict[str | None, dict[str, Any]] = {}
     for m in mentions:
         _add_mention(entries, m, sender, host)

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from envoywatch.analysis.patterns import lower_keep_len
+
 # Languages whose CLDR territory names are compiled in (the four the product targets, plus
 # neighbours whose posts share their scripts).
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "countries"
@@ -30,12 +32,20 @@ SKIP_CODES = frozenset(
 )
 # Short CLDR names that are ordinary words in some language: they must be capitalised, and
 # never stemmed.
+# CLDR names that are far more often a common word or a first name than the country.
+SKIP_NAMES = frozenset({"того", "maurice", "chad"})
 AMBIGUOUS = frozenset("того чад мали перу гана оман нигер куба чили гвинея мавритания".split())
 
 CYR = "а-яёәғқңөұүһіїєґў"
 _CYR_VOWELS = set("аяоеёиыуюэьйіәөүұ")
 _SEP = "\x00"  # trie atom: a word boundary inside a multi-word alias
-_NORM = str.maketrans({"ё": "е", "Ё": "Е", "’": "'", "‘": "'", "ʼ": "'", "‐": "-", "–": "-"})
+_NORM_MAP = {"ё": "е", "Ё": "Е", "’": "'", "‘": "'", "ʼ": "'", "‐": "-", "–": "-"}
+_NORM_RX = re.compile("[" + "".join(_NORM_MAP) + "]")
+
+
+def normalise(text: str) -> str:
+    """ё -> е, curly apostrophes and dashes to ASCII; same length, so offsets stay valid."""
+    return _NORM_RX.sub(lambda m: _NORM_MAP[m.group(0)], text) if _NORM_RX.search(text) else text
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _CYR_RE = re.compile(f"[{CYR}]", re.I)
 _FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
@@ -74,7 +84,7 @@ def _case_of(surface: str) -> str:
 
 def cyr_stems(surface: str) -> tuple[str, ...]:
     """Stems of a Cyrillic alias: drop final vowels so inflected and suffixed forms match."""
-    words = [w for w in _SPLIT_WORDS.split(surface.translate(_NORM).lower()) if w]
+    words = [w for w in _SPLIT_WORDS.split(normalise(surface).lower()) if w]
     if _case_of(surface) == "upper" or surface.lower() in AMBIGUOUS:
         return tuple(words)
     out = []
@@ -124,7 +134,7 @@ class Gazetteer:
         self._compile()
 
     def _index(self, e: Alias) -> None:
-        s = e.surface.translate(_NORM).strip()
+        s = normalise(e.surface).strip()
         if not s:
             return
         if _HAN.search(s):
@@ -140,29 +150,29 @@ class Gazetteer:
 
     def _compile(self) -> None:
         lat_keys = [_atoms(k.split(" ")) for k in self.lat]
-        self.lat_re = re.compile(
-            r"(?<!\w)(" + _trie_regex(lat_keys).replace("\x01", r"[\s\-]+") + r")(?:'s)?(?!\w)", re.I
-        )
-        up_keys = [list(k) for k in self.lat_upper]
-        self.up_re = re.compile(r"(?<!\w)(" + _trie_regex(up_keys) + r")(?:'s)?(?![\w])")
+        lat = _trie_regex(lat_keys).replace("\x01", r"[\s\-]+")
+        self.lat_re = re.compile(_first(self.lat) + r"(?<!\w)(" + lat + r")(?:'s)?(?!\w)")
+        up = _trie_regex([list(k) for k in self.lat_upper])
+        self.up_re = re.compile(_first(self.lat_upper, lower=False) + r"(?<!\w)(" + up + r")(?:'s)?(?![\w])")
         cyr_keys = [_atoms(list(stems)) for lst in self.cyr.values() for stems, _ in lst]
         sep = f"[{CYR}]{{0,4}}[\\s\\-]+"
+        cyr = _trie_regex(cyr_keys).replace("\x01", sep)
         self.cyr_re = re.compile(
-            r"(?<!\w)(?:" + _trie_regex(cyr_keys).replace("\x01", sep) + f")(?:-?[{CYR}]{{1,9}})?(?!\\w)",
-            re.I,
+            _first(self.cyr) + r"(?<!\w)(?:" + cyr + f")(?:-?[{CYR}]{{1,9}})?(?!\\w)"
         )
-        self.han_re = re.compile(_trie_regex([list(k) for k in self.han]))
+        self.han_re = re.compile(_first(self.han) + _trie_regex([list(k) for k in self.han]))
 
     def find(self, text: str) -> list[Mention]:
         """All country mentions in `text`, blockers removed, in text order."""
         if not text:
             return []
-        t = text.translate(_NORM)
+        t = normalise(text)
+        low = lower_keep_len(t)
         out: list[Mention] = []
-        out += self._scan(self.lat_re, t, self._lat_hit)
+        out += self._scan(self.lat_re, t, self._lat_hit, low)
         out += self._scan(self.up_re, t, self._up_hit)
         if _CYR_RE.search(t):
-            out += self._scan(self.cyr_re, t, self._cyr_hit)
+            out += self._scan(self.cyr_re, t, self._cyr_hit, low)
         if _HAN.search(t):
             out += self._scan(self.han_re, t, lambda m: self.han.get(m.group(0), []))
         out += _flags(t)
@@ -170,9 +180,9 @@ class Gazetteer:
         out.sort(key=lambda m: (m.start, m.end))
         return out
 
-    def _scan(self, rx: re.Pattern[str], t: str, resolve) -> list[Mention]:
+    def _scan(self, rx: re.Pattern[str], t: str, resolve, low: str | None = None) -> list[Mention]:
         found = []
-        for m in rx.finditer(t):
+        for m in rx.finditer(low if low is not None else t):
             surface = t[m.start() : m.end()]
             for e in resolve(m):
                 if not _case_ok(e, surface):
@@ -212,9 +222,15 @@ class Gazetteer:
                 continue
             words = _CAMEL.sub(" ", tag)
             for rx, hit in ((self.lat_re, self._lat_hit), (self.cyr_re, self._cyr_hit)):
-                for m in self._scan(rx, words, hit):
+                for m in self._scan(rx, words, hit, lower_keep_len(words)):
                     out.append(Mention(m.code, h.start(), h.end(), h.group(0), "hashtag"))
         return out
+
+
+def _first(keys, lower: bool = True) -> str:
+    """A lookahead for the first characters of the keys: other positions fail in one test."""
+    chars = sorted({k[0].lower() if lower else k[0] for k in keys if k})
+    return "(?=[" + "".join(re.escape(c) for c in chars) + "])" if chars else ""
 
 
 def _atoms(words: list[str]) -> list[str]:
@@ -262,7 +278,7 @@ def _cldr_entries() -> list[Alias]:
             if len(code) != 2 or not code.isalpha() or code in SKIP_CODES:
                 continue
             name = name.split("(")[0].strip()
-            if " - " in name or not name:
+            if " - " in name or not name or name.lower() in SKIP_NAMES:
                 continue
             case = "capital" if lang != "zh" else "any"
             out.append(Alias((code,), "cldr", name, case))

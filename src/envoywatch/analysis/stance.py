@@ -15,11 +15,12 @@ from functools import lru_cache
 
 import yaml
 
-from envoywatch.analysis.gazetteer import _NORM, DATA_DIR
+from envoywatch.analysis.gazetteer import DATA_DIR, normalise
+from envoywatch.analysis.patterns import grouped_cues, lower_keep_len
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # Sentence ends: . ! ? followed by space (not the dots inside "U.S."), CJK stops, semicolons, lines.
-_SENT_END = re.compile(r"(?<![A-Z]\.[A-Z])(?<!\b[A-Z])[.!?…]+(?=\s|$)|[。！？；;\n]+")
+_SENT_END = re.compile(r"(?=[.!?…])(?<![A-Z]\.[A-Z])(?<!\b[A-Z])[.!?…]+(?=\s|$)|[。！？；;\n]+")
 _AGAINST = re.compile(r"(?:against|против|对|针对|向)\s*$", re.I)
 _LOCATIVE = re.compile(r"(?:\bв|\bво|\bin|\bat|在)\s*$", re.I)
 _KK_DATIVE = re.compile(r"(?:ға|ге|қа|ке)$", re.I)
@@ -44,23 +45,47 @@ class Stance:
     cues: list[str] = field(default_factory=list)
 
 
-def _alternation(patterns: list[str]) -> str:
-    return "|".join(p if _HAN.search(p) else r"(?<!\w)(?:" + p + ")" for p in patterns)
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A hostile or friendly cue found in a post; `victim_*` say where its victim stands."""
+
+    start: int
+    end: int
+    hostile: bool
+    victim_after: bool
+    victim_before: bool
+    surface: str
 
 
 @lru_cache(maxsize=1)
-def cue_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(hostile, friendly) cue regexes; groups `v`/`w` mark cues whose victim follows/precedes."""
+def cue_pattern() -> re.Pattern[str]:
+    """All cues as one regex over lower-cased text; groups v/w (victim after/before), x, f."""
     data = yaml.safe_load((DATA_DIR / "stance.yaml").read_text("utf-8"))
     hostile = [p for lang in data["hostile"].values() for p in lang]
-    before = [p[2:] for p in hostile if p.startswith("<@")]
-    after = [p[1:] for p in hostile if p.startswith("@")]
-    plain = [p for p in hostile if p[0] not in "@<"] + list(data.get("hostile_quotes", []))
-    hostile_rx = re.compile(
-        f"(?P<v>{_alternation(after)})|(?P<w>{_alternation(before)})|{_alternation(plain)}", re.I
-    )
-    friendly = [p for lang in data["friendly"].values() for p in lang]
-    return hostile_rx, re.compile(_alternation(friendly), re.I)
+    groups = {
+        "v": [p[1:] for p in hostile if p.startswith("@")],
+        "w": [p[2:] for p in hostile if p.startswith("<@")],
+        "x": [p for p in hostile if p[0] not in "@<"],
+        "f": [p for lang in data["friendly"].values() for p in lang],
+    }
+    quotes = [q.lower() for q in data.get("hostile_quotes", [])]
+    return re.compile(grouped_cues(groups, quotes))
+
+
+def prepare(text: str) -> str:
+    """The text as cue patterns see it: normalised quotes and ё, lower case, same offsets."""
+    return lower_keep_len(normalise(text))
+
+
+def find_cues(low: str) -> list[Cue]:
+    """Every cue in a prepared (lower-cased) text, in text order."""
+    out = []
+    for m in cue_pattern().finditer(low):
+        g = m.groupdict()
+        friendly = bool(g.get("f") or g.get("hf"))
+        out.append(Cue(m.start(), m.end(), not friendly, bool(g.get("v") or g.get("hv")),
+                       bool(g.get("w") or g.get("hw")), m.group(0).strip()[:40]))
+    return out
 
 
 def sentence_ends(text: str) -> list[int]:
@@ -68,52 +93,50 @@ def sentence_ends(text: str) -> list[int]:
     return [m.end() for m in _SENT_END.finditer(text)]
 
 
-def hostile_sentences(text: str, ends: list[int]) -> set[int]:
+def hostile_sentences(cues: list[Cue], ends: list[int]) -> set[int]:
     """Indices of sentences that hold at least one hostile cue."""
-    hostile_rx, _ = cue_patterns()
-    return {bisect.bisect_right(ends, m.start()) for m in hostile_rx.finditer(text)}
+    return {bisect.bisect_right(ends, c.start) for c in cues if c.hostile}
 
 
-def stances(text: str, sites: list[Site], sender: str | None, host: str | None) -> dict[str, Stance]:
+def stances(
+    low: str, sites: list[Site], sender: str | None, host: str | None, cues: list[Cue], ends: list[int]
+) -> dict[str, Stance]:
     """Hostile and friendly weight per key, each cue given to the nearest fitting site."""
     out = {s.key: Stance() for s in sites}
     cands = [s for s in sites if s.key != sender]
-    if not cands or not text:
+    if not cands:
         return out
-    t = text.translate(_NORM)
-    ends = sentence_ends(t)
     by_sent: dict[int, list[Site]] = {}
     for s in cands:
         by_sent.setdefault(bisect.bisect_right(ends, s.start), []).append(s)
-    hostile_rx, friendly_rx = cue_patterns()
-    for rx, hostile in ((hostile_rx, True), (friendly_rx, False)):
-        for m in rx.finditer(t):
-            pool = by_sent.get(bisect.bisect_right(ends, m.start()))
-            if not pool:
-                pool = [s for s in cands if s.key != host] if hostile else cands
-            site = _nearest(t, m, pool, host, hostile)
-            if site is None:
-                continue
-            st = out[site.key]
-            if hostile:
-                st.hostile += 1.0
-            else:
-                st.friendly += 1.0
-            st.cues.append(("-" if hostile else "+") + m.group(0).strip()[:40])
+    for c in cues:
+        pool = by_sent.get(bisect.bisect_right(ends, c.start))
+        if not pool:
+            pool = [s for s in cands if s.key != host] if c.hostile else cands
+        site = _nearest(low, c, pool, host)
+        if site is None:
+            continue
+        st = out[site.key]
+        if c.hostile:
+            st.hostile += 1.0
+        else:
+            st.friendly += 1.0
+        st.cues.append(("-" if c.hostile else "+") + c.surface)
     return out
 
 
-def _nearest(t: str, m: re.Match[str], pool: list[Site], host: str | None, hostile: bool) -> Site | None:
-    after = min((s for s in pool if s.start >= m.end()), key=lambda s: s.start, default=None)
-    before = max((s for s in pool if s.start < m.end()), key=lambda s: s.end, default=None)
+def _nearest(t: str, c: Cue, pool: list[Site], host: str | None) -> Site | None:
+    hostile = c.hostile
+    after = min((s for s in pool if s.start >= c.end), key=lambda s: s.start, default=None)
+    before = max((s for s in pool if s.start < c.end), key=lambda s: s.end, default=None)
     best, best_d = None, float("inf")
     for s in pool:
-        if s.start >= m.end():
-            d = float(s.start - m.end())
-            victim = hostile and s is after and m.group("v") and d <= OBJECT_GAP
+        if s.start >= c.end:
+            d = float(s.start - c.end)
+            victim = hostile and s is after and c.victim_after and d <= OBJECT_GAP
         else:
-            d = float(max(0, m.start() - s.end))
-            victim = hostile and s is before and m.group("w") and d <= OBJECT_GAP
+            d = float(max(0, c.start - s.end))
+            victim = hostile and s is before and c.victim_before and d <= OBJECT_GAP
         if hostile and len(pool) > 1 and (victim or _victim_form(t, s)):
             d = (d + 10) * OBJECT_PENALTY
         elif hostile and len(pool) > 1 and _LOCATIVE.search(t, max(0, s.start - 6), s.start):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import yaml
 
-from envoywatch.analysis.gazetteer import _NORM, DATA_DIR
+from envoywatch.analysis.gazetteer import DATA_DIR, normalise
+from envoywatch.analysis.patterns import grouped_cues, lower_keep_len, stem_alternation
 
 PRIOR_WEIGHT = 0.8  # a prior share of 1.0 is worth less than one strong clue
 RESOLVE_AT = 1.0
@@ -46,31 +48,40 @@ class Resolution:
     scores: dict[str, float]
 
 
+# Nouns every marker contains; posts without any of them skip the marker patterns entirely.
+_NOUNS = (
+    "country countries nation state power government politician media outlet circles forces "
+    "стран государств держав политик сил сми ел мемлекет саясаткер күш 国 政客 势力 媒体"
+).split()
+
+
 @lru_cache(maxsize=1)
-def _data() -> tuple[re.Pattern[str], re.Pattern[str], list[Clue]]:
+def _data() -> tuple[re.Pattern[str], list[Clue], re.Pattern[str]]:
     d = yaml.safe_load((DATA_DIR / "veiled.yaml").read_text("utf-8"))
-    strong = re.compile("|".join(f"(?:{p})" for p in d["markers"]["strong"]), re.I)
-    weak = re.compile("|".join(f"(?:{p})" for p in d["markers"]["weak"]), re.I)
+    markers = re.compile(grouped_cues({"s": d["markers"]["strong"], "k": d["markers"]["weak"]}))
     clues = [Clue(c["code"], float(c["w"]), c["label"], re.compile(c["re"], re.I)) for c in d["clues"]]
-    return strong, weak, clues
+    return markers, clues, re.compile(stem_alternation(_NOUNS))
 
 
-def find_markers(text: str, hostile_sents: set[int], ends: list[int]) -> list[Marker]:
+def find_markers(text: str, ends: list[int], hostile_sents: Callable[[], set[int]]) -> list[Marker]:
     """Strong markers anywhere; weak ones ("some countries") in hostile sentences or with clues."""
-    t = text.translate(_NORM)
-    strong, weak, clues = _data()
-    has_clue = None
-    out = [Marker(m.start(), m.end(), m.group(0), True) for m in strong.finditer(t)]
-    taken = [(m.start, m.end) for m in out]
-    for m in weak.finditer(t):
-        if any(a < m.end() and m.start() < b for a, b in taken):
-            continue
-        if bisect.bisect_right(ends, m.start()) not in hostile_sents:
-            if has_clue is None:
-                has_clue = any(c.weight >= 1.0 and c.rx.search(t) for c in clues)
-            if not has_clue:
-                continue
-        out.append(Marker(m.start(), m.end(), m.group(0), False))
+    rx, clues, nouns = _data()
+    t = lower_keep_len(normalise(text))
+    if not nouns.search(t):
+        return []
+    out: list[Marker] = []
+    has_clue = hostile = None
+    for m in rx.finditer(t):
+        g = m.groupdict()
+        if not (g.get("s") or g.get("hs")):
+            if hostile is None:
+                hostile = hostile_sents()
+            if bisect.bisect_right(ends, m.start()) not in hostile:
+                if has_clue is None:
+                    has_clue = any(c.weight >= 1.0 and c.rx.search(t) for c in clues)
+                if not has_clue:
+                    continue
+        out.append(Marker(m.start(), m.end(), text[m.start() : m.end()], bool(g.get("s") or g.get("hs"))))
     return sorted(out, key=lambda m: m.start)
 
 
@@ -78,10 +89,10 @@ def resolve(
     text: str, prior: dict[str, float] | None, exclude: set[str | None]
 ) -> Resolution:
     """The country a veiled reference means, from clues in the text and the account's prior."""
-    t = text.translate(_NORM)
+    t = normalise(text)
     scores: dict[str, float] = {}
     found: dict[str, list[str]] = {}
-    for c in _data()[2]:
+    for c in _data()[1]:
         if c.code in exclude or not c.rx.search(t):
             continue
         scores[c.code] = scores.get(c.code, 0.0) + c.weight
