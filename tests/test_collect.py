@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 
 import httpx
@@ -60,10 +61,30 @@ def server():
         yield s
 
 
-@pytest.fixture
-def ws(store):
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """A migrated workspace with the registry, copied for each SQLite test (migrating takes seconds)."""
+    path = tmp_path_factory.mktemp("collect-template") / "ws.db"
+    store = open_store(path)
     register(store)
-    return store
+    store.close()
+    return path
+
+
+def workspace_copy(template, path):
+    shutil.copy(template, path)
+    return open_store(path)
+
+
+@pytest.fixture
+def ws(db_url, template_db):
+    if "://" in db_url:  # PostgreSQL in CI: migrate and register for real
+        store = open_store(db_url)
+        register(store)
+    else:
+        store = workspace_copy(template_db, db_url)
+    yield store
+    store.close()
 
 
 class Sleeps(list):
@@ -242,6 +263,19 @@ def test_user_agent_is_descriptive(server):
     assert seen["ua"].startswith("envoywatch/") and "desk@example.org" in seen["ua"]
 
 
+def test_a_url_keeps_its_own_query():
+    seen = []
+
+    def handler(request):
+        seen.append(str(request.url))
+        return httpx.Response(200, text="")
+
+    http = Http(Politeness(min_interval=0), transport=httpx.MockTransport(handler))
+    http.get("https://site.example/?feed=rss2")
+    http.get("https://site.example/s/chan?x=1", params={"before": 5, "cursor": None})
+    assert seen == ["https://site.example/?feed=rss2", "https://site.example/s/chan?x=1&before=5"]
+
+
 def test_malformed_thread_is_a_recorded_reject_and_the_run_goes_on(ws, server):
     server.script(THREAD + P5, {"status": 200, "body": '{"thread": {"post": '})
     results, _ = collect(ws, server)
@@ -319,9 +353,8 @@ def test_web_feed_unchanged_costs_one_conditional_request(ws, server):
 # --- interrupted runs -------------------------------------------------------------------------
 
 
-def test_run_killed_mid_collection_resumes_to_the_same_posts(ws, server, tmp_path):
-    reference = open_store(tmp_path / "reference.db")
-    register(reference)
+def test_run_killed_mid_collection_resumes_to_the_same_posts(ws, server, tmp_path, template_db):
+    reference = workspace_copy(template_db, tmp_path / "reference.db")
     collect(reference, server)
 
     def crash_after_page_2(result):

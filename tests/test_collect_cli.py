@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +13,17 @@ import time
 
 import pytest
 from replay_server import ReplayServer
-from test_collect import EXPECTED, FEED, FEED2, FEED3, STATUSES, collect, post_rows, register
+from test_collect import (  # noqa: F401  (template_db is a fixture)
+    EXPECTED,
+    FEED,
+    FEED2,
+    FEED3,
+    STATUSES,
+    collect,
+    post_rows,
+    template_db,
+    workspace_copy,
+)
 from typer.testing import CliRunner
 
 from envoywatch.cli import app
@@ -28,11 +39,9 @@ def server():
 
 
 @pytest.fixture
-def db(tmp_path):
+def db(tmp_path, template_db):
     path = tmp_path / "ws.db"
-    store = open_store(path)
-    register(store)
-    store.close()
+    shutil.copy(template_db, path)
     return path
 
 
@@ -61,9 +70,8 @@ class Running:
         return rc
 
 
-def reference_rows(tmp_path, server) -> set:
-    ref = open_store(tmp_path / "reference.db")
-    register(ref)
+def reference_rows(tmp_path, server, template) -> set:
+    ref = workspace_copy(template, tmp_path / "reference.db")
     collect(ref, server)
     rows = post_rows(ref)
     ref.close()
@@ -108,8 +116,8 @@ def test_collect_explains_bad_options(db, server):
 
 
 @pytest.mark.slow
-def test_every_survives_the_failure_cases(db, server, tmp_path):
-    expected = reference_rows(tmp_path, server)
+def test_every_survives_the_failure_cases(db, server, tmp_path, template_db):
+    expected = reference_rows(tmp_path, server, template_db)
     server.script(FEED2, {"status": 429, "headers": {"Retry-After": "1"}})
     server.script(STATUSES, {"status": 500, "body": "error"})
     server.script(STATUSES + "&max_id=113500000000000103", {"status": 200, "body": "not json at all"})
@@ -137,8 +145,8 @@ def test_sigterm_between_runs_stops_cleanly(db, server):
 
 
 @pytest.mark.slow
-def test_sigterm_mid_run_commits_the_page_and_the_next_start_resumes(db, server, tmp_path):
-    expected = reference_rows(tmp_path, server)
+def test_sigterm_mid_run_commits_the_page_and_the_next_start_resumes(db, server, tmp_path, template_db):
+    expected = reference_rows(tmp_path, server, template_db)
     server.script(FEED2, {"delay": 1.0, "fallthrough": True})
     running = Running(db, server, "--every", "1h")
     assert server.requested(FEED2).wait(60)
@@ -156,8 +164,8 @@ def test_sigterm_mid_run_commits_the_page_and_the_next_start_resumes(db, server,
 
 
 @pytest.mark.slow
-def test_killed_process_restarted_ends_with_the_same_posts(db, server, tmp_path):
-    expected = reference_rows(tmp_path, server)
+def test_killed_process_restarted_ends_with_the_same_posts(db, server, tmp_path, template_db):
+    expected = reference_rows(tmp_path, server, template_db)
     server.script(FEED3, {"delay": 30, "fallthrough": True})
     running = Running(db, server)
     assert server.requested(FEED3).wait(60)

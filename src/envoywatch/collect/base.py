@@ -144,7 +144,10 @@ class Http:
 
     def get(self, url: str, params: dict | None = None, headers: dict | None = None) -> httpx.Response:
         """GET with retries; returns any non-retryable response (callers judge 4xx themselves)."""
-        request_url = httpx.URL(url, params={k: v for k, v in (params or {}).items() if v is not None})
+        request_url = httpx.URL(url)
+        wanted = {k: v for k, v in (params or {}).items() if v is not None}
+        if wanted:  # merged, so a URL's own query (`/?feed=rss2`) is kept
+            request_url = request_url.copy_merge_params(wanted)
         attempts = self.p.max_retries + 1
         for attempt in range(attempts):
             self._pace(request_url)
