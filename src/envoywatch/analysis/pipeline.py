@@ -10,7 +10,7 @@ from envoywatch.analysis.base import ANALYZERS, Analyzer, Context, PostInput
 
 # Built-in analyzers register themselves when their module is imported, the same way a
 # third-party analyzer would. Each entry is a module under envoywatch.analysis.
-BUILTIN_MODULES: tuple[str, ...] = ("lang", "countries", "topics", "replies")
+BUILTIN_MODULES: tuple[str, ...] = ("lang", "countries", "topics", "replies", "propaganda")
 
 
 class PipelineError(RuntimeError):

@@ -1,0 +1,159 @@
+"""The propaganda model: hashed n-gram and embedding heads, stacked and calibrated, saved as npz."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
+MODEL_PATH = MODEL_DIR / "propaganda.npz"
+MAX_CHARS = 4000  # longer posts are judged on their opening; keeps 100 KB inputs cheap
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_MENTION = re.compile(r"@\w+")
+_TAGS = re.compile(r"<[^>]{0,200}>")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str | None) -> str:
+    """Text as the n-gram heads see it: unescaped, tags, links and handles replaced, lowercased."""
+    if not text:
+        return ""
+    t = html.unescape(text[:MAX_CHARS])
+    t = _TAGS.sub(" ", t)
+    t = _URL.sub(" httpurl ", t)
+    t = _MENTION.sub(" @user ", t)
+    return _SPACE.sub(" ", t).strip().lower()
+
+
+@dataclass(frozen=True)
+class NgramSpec:
+    """Hashed word 1-2 grams and char_wb 2-5 grams, so no vocabulary needs to ship."""
+
+    word_bits: int = 18
+    char_bits: int = 18
+
+
+@lru_cache(maxsize=4)
+def _vectorizers(spec: NgramSpec) -> dict[str, HashingVectorizer]:
+    common = dict(alternate_sign=False, binary=True, norm="l2", lowercase=False, dtype=np.float32)
+    return {
+        "word": HashingVectorizer(
+            analyzer="word", ngram_range=(1, 2), n_features=1 << spec.word_bits,
+            token_pattern=r"(?u)[#@]?\b\w+\b", **common,
+        ),
+        "char": HashingVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), n_features=1 << spec.char_bits, **common
+        ),
+    }
+
+
+def featurise(texts: Sequence[str], spec: NgramSpec, blocks: Sequence[str]) -> dict[str, sparse.csr_matrix]:
+    """Hashed sparse features per block ('word', 'char') of the normalised texts."""
+    norm = [normalise(t) for t in texts]
+    vecs = _vectorizers(spec)
+    return {b: vecs[b].transform(norm) for b in blocks}
+
+
+@dataclass
+class Linear:
+    """A linear scorer over one feature block (word, char or emb)."""
+
+    w: np.ndarray
+    b: float
+
+    def logit(self, x) -> np.ndarray:
+        return np.asarray(x @ self.w, dtype=np.float64).ravel() + self.b
+
+
+@dataclass
+class Stack:
+    """Logistic stacking of block logits: the calibration step, fitted on out-of-fold logits."""
+
+    blocks: tuple[str, ...]
+    w: np.ndarray
+    b: float
+    threshold: float
+    oof: np.ndarray | None = field(default=None, repr=False)  # training only, never saved
+
+    def prob(self, logits: dict[str, np.ndarray]) -> np.ndarray:
+        z = sum(wi * logits[k] for k, wi in zip(self.blocks, self.w)) + self.b
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+@dataclass
+class Head:
+    """One calibrated binary decision with a full stack (embeddings) and a fast n-gram stack."""
+
+    linears: dict[str, Linear]
+    full: Stack
+    fast: Stack
+
+    def prob(self, feats: dict[str, object], fast: bool) -> np.ndarray:
+        stack = self.fast if fast else self.full
+        logits = {k: self.linears[k].logit(feats[k]) for k in stack.blocks}
+        return stack.prob(logits)
+
+    def cut(self, fast: bool) -> float:
+        return (self.fast if fast else self.full).threshold
+
+
+@dataclass
+class PropagandaModel:
+    """The binary propaganda head, one head per technique, a discrediting head, and metadata."""
+
+    spec: NgramSpec
+    heads: dict[str, Head]
+    meta: dict = field(default_factory=dict)
+
+    def blocks(self, fast: bool) -> tuple[str, ...]:
+        """Feature blocks any head needs in this mode."""
+        out: list[str] = []
+        for h in self.heads.values():
+            out += [b for b in (h.fast if fast else h.full).blocks if b not in out]
+        return tuple(out)
+
+    def save(self, path: Path = MODEL_PATH, keep: int = 40000) -> None:
+        """Write an npz: the largest `keep` weights per n-gram block as float16, plus a JSON header."""
+        arrays: dict[str, np.ndarray] = {}
+        header: dict = {"spec": [self.spec.word_bits, self.spec.char_bits], "meta": self.meta, "heads": {}}
+        for name, h in self.heads.items():
+            hh = header["heads"][name] = {"bias": {}, "dims": {}}
+            for blk, lin in h.linears.items():
+                w = lin.w.astype(np.float32)
+                idx = np.sort(np.argsort(-np.abs(w))[:keep]).astype(np.int32)
+                arrays[f"{name}.{blk}.idx"] = idx
+                arrays[f"{name}.{blk}.val"] = w[idx].astype(np.float16)
+                hh["bias"][blk], hh["dims"][blk] = float(lin.b), int(w.shape[0])
+            for mode in ("full", "fast"):
+                st = getattr(h, mode)
+                hh[mode] = {"blocks": list(st.blocks), "w": [float(x) for x in st.w],
+                            "b": float(st.b), "threshold": float(st.threshold)}
+        arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, **arrays)
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> PropagandaModel:
+        with np.load(path) as z:
+            header = json.loads(z["header"].tobytes().decode())
+            heads = {}
+            for name, hh in header["heads"].items():
+                linears = {}
+                for blk, dim in hh["dims"].items():
+                    w = np.zeros(dim, np.float32)
+                    w[z[f"{name}.{blk}.idx"]] = z[f"{name}.{blk}.val"].astype(np.float32)
+                    linears[blk] = Linear(w, hh["bias"][blk])
+                stacks = {m: Stack(tuple(hh[m]["blocks"]), np.array(hh[m]["w"]), hh[m]["b"],
+                                   hh[m]["threshold"]) for m in ("full", "fast")}
+                heads[name] = Head(linears, stacks["full"], stacks["fast"])
+        return cls(NgramSpec(*header["spec"]), heads, header.get("meta", {}))

@@ -1,0 +1,153 @@
+"""The propaganda analyzer: contract, bad input, fast mode, model artifact and its evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from envoywatch.analysis.base import ANALYZERS, Context, PostInput
+from envoywatch.analysis.propaganda import TECHNIQUES, PropagandaAnalyzer, undiplomatic_score
+from envoywatch.analysis.propaganda_model import MODEL_PATH, PropagandaModel, normalise
+
+HOSTILE = "The hypocrites in Washington lecture the world on democracy while bombing other nations! Shameful lies!"
+CALM = "The Ambassador met the Minister of Education today to discuss student exchanges."
+KK = "Вашингтон тағы да өзінің шын бет-бейнесін көрсетті: шағын елдерді қорқытатын гегемон."
+ZH = "我们两国签署了农业和水资源管理合作协议。"
+BAD = ["", "   ", "🙂🙂🔥", "<script>alert(1)</script>", "x" * 100_000, "&amp;&lt;b&gt;" * 50, "\x00\x01"]
+
+
+def fake_embed(texts):
+    """Deterministic unit vectors, so tests need not run the encoder."""
+    rng = np.random.default_rng(len(texts))
+    v = rng.normal(size=(len(texts), 384)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def run(texts, fast=False, embed=fake_embed):
+    posts = [PostInput(id=str(i), text=t, lang="en") for i, t in enumerate(texts)]
+    anns = [{"id": p.id, "lang": "en"} for p in posts]
+    a = PropagandaAnalyzer()
+    a.setup()
+    a.run(posts, anns, Context(embed_fn=embed, fast=fast))
+    return anns
+
+
+def check(ann):
+    assert isinstance(ann["propaganda"], bool)
+    assert 0.0 <= ann["propaganda_score"] <= 1.0
+    assert 0.0 <= ann["undiplomatic"] <= 1.0
+    for t in ann["techniques"]:
+        assert t["label"] in TECHNIQUES and 0.0 <= t["score"] <= 1.0
+    if not ann["propaganda"]:
+        assert ann["techniques"] == []
+
+
+def test_registered_with_contract():
+    cls = ANALYZERS.get("propaganda")
+    assert cls.requires == ("lang",)
+    assert cls.assigns == ("propaganda", "propaganda_score", "techniques", "undiplomatic")
+
+
+def test_labels_are_the_dipromats_fine_labels():
+    assert len(TECHNIQUES) == 13 and len(set(TECHNIQUES)) == 13
+    assert "undiplomatic_assertiveness_whataboutism" in TECHNIQUES
+
+
+def test_model_artifact_loads_without_data():
+    assert MODEL_PATH.exists() and MODEL_PATH.stat().st_size < 8_000_000
+    m = PropagandaModel.load(MODEL_PATH)
+    assert "propaganda" in m.heads and "discrediting" in m.heads
+    for h in m.heads.values():
+        assert 0 < h.full.threshold < 1 and 0 < h.fast.threshold < 1
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_annotations_have_the_contract_fields(fast):
+    anns = run([HOSTILE, CALM, KK, ZH], fast=fast)
+    for a in anns:
+        check(a)
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_bad_input_does_not_fail(fast):
+    anns = run(BAD, fast=fast)
+    for a in anns:
+        check(a)
+    assert anns[0]["propaganda"] is False and anns[0]["propaganda_score"] == 0.0
+    assert anns[2]["propaganda"] is False
+
+
+def test_hostile_scores_above_calm_in_fast_mode():
+    hostile, calm = run([HOSTILE, CALM], fast=True)
+    assert hostile["propaganda_score"] > calm["propaganda_score"]
+    assert hostile["undiplomatic"] > calm["undiplomatic"]
+
+
+def test_undiplomatic_definition():
+    assert undiplomatic_score(np.float64(0), np.float64(0)) == 0
+    assert undiplomatic_score(np.float64(0), np.float64(1)) == pytest.approx(0.5)
+    assert undiplomatic_score(np.float64(1), np.float64(0)) == pytest.approx(1.0)
+
+
+def test_embeddings_come_from_the_shared_context():
+    calls = []
+
+    def counting(texts):
+        calls.append(len(texts))
+        return fake_embed(texts)
+
+    posts = [PostInput(id=str(i), text=t, lang="en") for i, t in enumerate([HOSTILE, CALM])]
+    ctx = Context(embed_fn=counting)
+    ctx.embeddings(posts)  # another analyzer already asked for them
+    anns = [{"id": p.id} for p in posts]
+    PropagandaAnalyzer().run(posts, anns, ctx)
+    assert calls == [2]
+
+
+def test_normalise_strips_markup_and_links():
+    t = normalise("<b>Hi</b> @someone see https://t.co/x &amp; more")
+    assert "<b>" not in t and "https" not in t and "@user" in t and "&" in t
+
+
+def test_pipeline_with_lang_when_available():
+    from envoywatch.analysis.pipeline import Pipeline, load_builtins
+
+    load_builtins()
+    if "lang" not in ANALYZERS:
+        pytest.skip("the lang analyzer is not there yet")
+    out = Pipeline(["lang", "propaganda"]).run([PostInput(id="1", text=HOSTILE)], Context(fast=True))
+    check(out[0])
+
+
+def test_training_registry():
+    from envoywatch.training import BUILTIN_MODULES, TRAINERS, load_builtins
+
+    load_builtins()
+    assert "propaganda" in BUILTIN_MODULES and "propaganda" in TRAINERS
+
+
+def test_metric_helpers():
+    from envoywatch.evaluation.dipromats import auc, micro_f1
+
+    m = micro_f1([{"a", "b"}, set()], [{"a"}, {"c"}])
+    assert m["precision"] == 0.5 and m["recall"] == 0.5
+    assert auc(np.array([0.1, 0.9]), np.array([False, True])) == 1.0
+
+
+def test_fine_label_parsing():
+    from envoywatch.training.propaganda_data import fine_label
+
+    assert fine_label("2 discrediting the opponent - fear appeals (destructive)") == "fear_appeals_destructive"
+    assert fine_label("2 discrediting the opponent - undiplomatic assertiveness/whataboutism") == (
+        "undiplomatic_assertiveness_whataboutism")
+    assert fine_label("1 appeal to commonality - ad populum") == "ad_populum"
+    assert fine_label("4 appeal to authority - appeal to false authority") == "appeal_to_false_authority"
+    assert fine_label("false") is None
+
+
+def test_dipromats_eval_fast_mode(shared_data):
+    from envoywatch.evaluation.dipromats import evaluate
+
+    rep = evaluate(split="devtrain_en", fast=True)
+    assert rep["posts"] == 850 and rep["task1"]["support"] == 193
+    assert 0 <= rep["task3"]["micro_f1"] <= 1 and "leaderboard" in rep
