@@ -398,6 +398,23 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after(httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0
     assert retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
     assert retry_after(httpx.Response(429)) is None
+    soon = datetime.now(UTC).timestamp() + 30
+    assert 25 < retry_after(httpx.Response(429, headers={"ratelimit-reset": str(int(soon))})) <= 31
+    iso = datetime.fromtimestamp(soon, UTC).isoformat()
+    assert 25 < retry_after(httpx.Response(429, headers={"x-ratelimit-reset": iso})) <= 31
+    assert retry_after(httpx.Response(429, headers={"x-ratelimit-reset": "garbage"})) is None
+
+
+def test_every_builtin_collector_is_registered_for_a_known_platform():
+    from envoywatch.collect import BUILTIN_MODULES, COLLECTORS, Collector, load_builtins
+    from envoywatch.domain import PLATFORMS
+
+    load_builtins()
+    assert set(COLLECTORS.names()) == set(BUILTIN_MODULES)
+    for name in COLLECTORS.names():
+        cls = COLLECTORS.get(name)
+        assert issubclass(cls, Collector) and cls.platform in PLATFORMS
+        assert cls.name == name and (cls.__module__.rsplit(".", 1)[-1] == name)
 
 
 def test_intervals_views_and_post_paths():

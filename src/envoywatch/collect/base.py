@@ -87,19 +87,26 @@ def tls_context() -> ssl.SSLContext:
 
 
 def retry_after(response: httpx.Response) -> float | None:
-    """Seconds asked for by a Retry-After header (delta seconds or an HTTP date), if any."""
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    value = value.strip()
+    """Seconds to wait: Retry-After (seconds or HTTP date), else the rate-limit reset time.
+
+    Bluesky sends `ratelimit-reset` (epoch seconds), Mastodon `x-ratelimit-reset` (ISO 8601).
+    """
+    headers = response.headers
+    value = (headers.get("retry-after") or "").strip()
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
-    except (TypeError, ValueError, IndexError):
+        if value:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
+        if headers.get("ratelimit-reset", "").strip().isdigit():
+            return max(0.0, float(headers["ratelimit-reset"]) - utcnow().timestamp())
+        if headers.get("x-ratelimit-reset"):
+            reset = datetime.fromisoformat(headers["x-ratelimit-reset"].strip().replace("Z", "+00:00"))
+            return max(0.0, (reset - utcnow()).total_seconds())
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    return None
 
 
 class Http:
