@@ -205,3 +205,19 @@ def test_pages_on_sqlite_and_postgresql(db_url):
             assert c.get(url).status_code == 200, url
         assert c.get("/api/posts", params={"q": "cooperation", "from": "2020-03-01"}).json()["total"] == 4  # 3 + a copy
     store.close()
+
+
+def test_triggering_analysis_needs_a_token_and_reports_its_job(client, ws):
+    assert client.post("/api/analyze").status_code == 401
+    assert client.post("/api/collect").status_code == 401
+    auth = {"Authorization": f"Bearer {create_token(ws[0], 'jobs')['token']}"}
+    r = client.post("/api/collect", params={"platform": "mastodon"}, headers=auth)
+    assert r.status_code == 202 and r.json()["started"] is True
+    import time
+
+    for _ in range(100):
+        job = client.get("/api/jobs").json()["collect"]
+        if job["state"] != "running":
+            break
+        time.sleep(0.1)
+    assert job["state"] in ("done", "failed") and "finished_at" in job

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 
 from envoywatch.web import views
 from envoywatch.web.queries import filter_options, known_countries, watched_actors
+from envoywatch.timeutil import iso, utcnow
 from envoywatch.web.security import require_token
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -143,23 +144,55 @@ def api_delete_rule(request: Request, name: str) -> dict[str, Any]:
     return {"deleted": name}
 
 
-_analysis_lock = threading.Lock()
+_jobs_lock = threading.Lock()
 
 
-@router.post("/analyze", dependencies=[Depends(require_token)], status_code=202,
-             summary="Start analysing posts not yet annotated (token required)")
-def api_analyze(request: Request, fast: bool = True) -> dict[str, Any]:
-    store = _store(request)
-    if not _analysis_lock.acquire(blocking=False):
-        return {"started": False, "reason": "an analysis is already running"}
+def _start_job(request: Request, name: str, work) -> dict[str, Any]:
+    """Run `work()` in a background thread, one job of each name at a time; status at /api/jobs."""
+    jobs = request.app.state.jobs
+    with _jobs_lock:
+        if jobs.get(name, {}).get("state") == "running":
+            return {"started": False, "reason": f"{name} is already running", **jobs[name]}
+        jobs[name] = {"state": "running", "started_at": iso(utcnow())}
 
     def run() -> None:
         try:
-            from envoywatch.analyze import analyze
+            result = work()
+            jobs[name] = {**jobs[name], "state": "done", "result": result}
+        except Exception as e:  # noqa: BLE001  (reported through /api/jobs)
+            jobs[name] = {**jobs[name], "state": "failed", "error": f"{type(e).__name__}: {e}"}
+        jobs[name]["finished_at"] = iso(utcnow())
 
-            analyze(store, fast=fast)
-        finally:
-            _analysis_lock.release()
+    threading.Thread(target=run, name=f"envoywatch-{name}", daemon=True).start()
+    return {"started": True, **jobs[name]}
 
-    threading.Thread(target=run, name="envoywatch-analyze", daemon=True).start()
-    return {"started": True}
+
+@router.post("/analyze", dependencies=[Depends(require_token)], status_code=202,
+             summary="Start analysing posts not yet annotated, then find events (token required)")
+def api_analyze(request: Request, fast: bool = True) -> dict[str, Any]:
+    store = _store(request)
+
+    def work():
+        from envoywatch.analyze import analyze
+
+        return analyze(store, fast=fast).summary()
+
+    return _start_job(request, "analyze", work)
+
+
+@router.post("/collect", dependencies=[Depends(require_token)], status_code=202,
+             summary="Start collecting the watched accounts once (token required)")
+def api_collect(request: Request, platform: Q = None, account: Q = None, max_pages: int = 20) -> dict[str, Any]:
+    store = _store(request)
+
+    def work():
+        from envoywatch.collect.runner import RunOptions, run_once
+
+        return run_once(store, RunOptions(platform=platform, account=account, max_pages=max_pages)).as_dict()
+
+    return _start_job(request, "collect", work)
+
+
+@router.get("/jobs", summary="State of the analysis and collection jobs started through the API")
+def api_jobs(request: Request) -> dict[str, Any]:
+    return dict(request.app.state.jobs)

@@ -87,6 +87,7 @@ def create_app(db: str | None = None, store: Store | None = None, alerts_config:
     app.state.cache = PageCache(app.state.store)
     app.state.templates = _templates()
     app.state.alerts_config = alerts_config
+    app.state.jobs = {}  # background analysis/collection started through the API
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
