@@ -20,6 +20,8 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     alerts: Annotated[str | None, typer.Option(help="Alert config YAML (rules, SMTP) for /alerts.atom "
                                                "and the rules API.")] = None,
+    alerts_every: Annotated[int | None, typer.Option(help="Also deliver alerts every N seconds while "
+                                                     "serving.")] = None,
     db: DbOpt = None,
 ) -> None:
     """Serve the dashboard and the JSON API on the workspace."""
@@ -27,9 +29,33 @@ def serve(
 
     from envoywatch.web import create_app
 
-    application = create_app(store=open_ws(db), alerts_config=alerts)
+    store = open_ws(db)
+    application = create_app(store=store, alerts_config=alerts)
+    if alerts_every:
+        _alert_loop(application, alerts_every, f"http://{host}:{port}")
     err.print(f"envoywatch dashboard on http://{host}:{port}/ (workspace {db or state.db or 'default'})")
     uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+def _alert_loop(application, every: int, base_url: str) -> None:
+    """Deliver alerts in the background while the dashboard serves (each once, as `alerts run`)."""
+    import threading
+    import time
+
+    from envoywatch.alerts import config_path, load_config, run_alerts
+
+    def loop() -> None:
+        while True:
+            try:
+                counts = run_alerts(application.state.store, load_config(config_path(application.state)),
+                                    base_url)
+                if counts["sent"] or counts["failed"]:
+                    err.print(f"alerts: {counts['sent']} sent, {counts['failed']} failed", markup=False)
+            except (OSError, ValueError, TypeError, KeyError) as e:
+                err.print(f"alerts: {e}", markup=False)
+            time.sleep(every)
+
+    threading.Thread(target=loop, name="envoywatch-alerts", daemon=True).start()
 
 
 @tokens_app.command("create")
