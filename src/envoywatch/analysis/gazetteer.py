@@ -169,20 +169,21 @@ class Gazetteer:
         t = normalise(text)
         low = lower_keep_len(t)
         out: list[Mention] = []
-        out += self._scan(self.lat_re, t, self._lat_hit, low)
-        out += self._scan(self.up_re, t, self._up_hit)
+        out += self._scan(self.lat_re, text, self._lat_hit, low)
+        out += self._scan(self.up_re, text, self._up_hit, t)
         if _CYR_RE.search(t):
-            out += self._scan(self.cyr_re, t, self._cyr_hit, low)
+            out += self._scan(self.cyr_re, text, self._cyr_hit, low)
         if _HAN.search(t):
-            out += self._scan(self.han_re, t, lambda m: self.han.get(m.group(0), []))
+            out += self._scan(self.han_re, text, lambda m: self.han.get(m.group(0), []), t)
         out += _flags(t)
         out += self._hashtags(t, out)
         out.sort(key=lambda m: (m.start, m.end))
         return out
 
-    def _scan(self, rx: re.Pattern[str], t: str, resolve, low: str | None = None) -> list[Mention]:
+    def _scan(self, rx: re.Pattern[str], t: str, resolve, scan: str) -> list[Mention]:
+        """Matches of `rx` in `scan` (a same-length normalised copy), with surfaces from `t`."""
         found = []
-        for m in rx.finditer(low if low is not None else t):
+        for m in rx.finditer(scan):
             surface = t[m.start() : m.end()]
             for e in resolve(m):
                 if not _case_ok(e, surface):

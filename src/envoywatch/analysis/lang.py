@@ -26,6 +26,8 @@ _SCRIPTS = {
 }
 _KK = re.compile(r"[әғқңөұүһӘҒҚҢӨҰҮҺ]")
 _UK = re.compile(r"[їєґЇЄҐ]")
+# Common Kazakh words written without Kazakh-only letters ("Рахмет!", "мен", "деп").
+_KK_WORDS = re.compile(r"(?<!\w)(рахмет|мен|бен|пен|деп|жоқ|емес|осы|бар|жыл|елші|елшілігі)(?!\w)", re.I)
 SAMPLE = 2000  # characters looked at; a 100 KB post is judged by its start
 
 
@@ -49,12 +51,14 @@ def detect(text: str) -> tuple[str, list[str]]:
     """(dominant language, languages present) for one text; 'und' when there are no letters."""
     clean = _NOISE.sub(" ", (text or "")[:SAMPLE])
     counts = script_counts(clean)
+    for dense in ("han", "kana", "hangul"):  # one character carries about a word
+        counts[dense] *= 3
     total = sum(counts.values())
     if total == 0:
         return "und", []
     present = [s for s, n in counts.items() if n >= max(3, 0.2 * total)] or [max(counts, key=counts.get)]
     langs = [_lang_of_script(s, clean) for s in present]
-    weights = {lang: counts[s] * (2 if s in ("han", "kana", "hangul") else 1) for s, lang in zip(present, langs, strict=True)}
+    weights = {lang: counts[s] for s, lang in zip(present, langs, strict=True)}
     dominant = max(weights, key=weights.get)
     return dominant, list(dict.fromkeys(langs))
 
@@ -67,7 +71,7 @@ def _lang_of_script(script: str, text: str) -> str:
     if script == "hangul":
         return "ko"
     if script == "cyr":
-        if len(_KK.findall(text)) >= 1:
+        if _KK.search(text) or _KK_WORDS.search(text):
             return "kk"
         if _UK.search(text):
             return "uk"
