@@ -116,7 +116,7 @@ def watched_actors(store: Store) -> list[dict[str, Any]]:
 def _authored(conn, ids: list[int]) -> list[Any]:
     q = (select(posts.c.id, posts.c.created_at, annotations.c.undiplomatic, annotations.c.post_id.label("ann"))
          .select_from(posts.outerjoin(annotations, annotations.c.post_id == posts.c.id))
-         .where(posts.c.account_id.in_(ids)))
+         .where(posts.c.account_id.in_(ids), posts.c.kind != "reply"))  # its own posts, as the story counts
     return conn.execute(q).all()
 
 
