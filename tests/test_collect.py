@@ -9,7 +9,7 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from replay_server import ReplayServer
+from replay_server import ReplayServer, route_key
 from sqlalchemy import func, select
 
 from envoywatch.accounts import AccountEntry, upsert
@@ -167,7 +167,7 @@ def test_restart_fetches_only_what_is_new(ws, server):
     server.clear_log()
     server.script(FEED, {"file": "bluesky/feed_page1_new.json"})
     server.script(TG, {"file": "telegram/channel_page1_new.html"})
-    server.script(STATUSES + "&since_id=113500000000000105", {"file": "mastodon/statuses_new.json"})
+    server.script(STATUSES, {"file": "mastodon/statuses_new.json"})
     results, _ = collect(ws, server)
     new = post_rows(ws) - before
     assert {(p, pid) for p, pid, *_ in new} == {
@@ -299,7 +299,9 @@ def test_malformed_page_is_rejected_and_the_next_run_resumes_there(ws, server):
     server.clear_log()
     results, _ = collect(ws, server, platform="mastodon")
     assert results["embassy_astana@mastodon.social"].resumed
-    assert server.count(page2) == 1 and server.count(STATUSES) == 0  # page 1 is not asked again
+    assert server.count(page2) == 1 and server.count(STATUSES) == 1
+    log = server.log
+    assert log.index(route_key(page2)) < log.index(route_key(STATUSES))  # resumed, then the top
     assert count_by_platform(ws)["mastodon"] == EXPECTED["mastodon"]
 
 
@@ -316,13 +318,16 @@ def test_deleted_post_is_counted_and_not_asked_for_again(ws, server):
     assert server.count(THREAD + f"at://{DID}/app.bsky.feed.post/3lbjc2kr5wt2b") == 0
 
 
-def test_thread_fetched_again_when_its_reply_count_grows(ws, server):
-    collect(ws, server, platform="bluesky")
+def test_replies_fetched_again_when_a_reply_count_grows(ws, server):
+    collect(ws, server)
     server.clear_log()
     page = (server.root / "bluesky" / "feed_page1.json").read_text()
     server.script(FEED, {"body": page.replace('"replyCount": 2', '"replyCount": 3', 1)})
-    collect(ws, server, platform="bluesky")
-    assert server.count(THREAD + P5) == 1
+    statuses = (server.root / "mastodon" / "statuses_page1.json").read_text()
+    server.script(STATUSES, {"body": statuses.replace('"replies_count": 2', '"replies_count": 3', 1)})
+    collect(ws, server)
+    assert server.count(THREAD + P5) == 1 and server.count(CONTEXT_105) == 1
+    assert server.count(STATUSES + "&max_id=113500000000000103") == 0
 
 
 def test_account_that_disappears_is_logged_and_the_others_go_on(ws, server, caplog):
@@ -332,7 +337,6 @@ def test_account_that_disappears_is_logged_and_the_others_go_on(ws, server, capl
                {"status": 400, "body": '{"error":"AccountDeactivated","message":"Account is deactivated"}'})
     server.set("/api/v1/accounts/lookup?acct=embassy_astana", {"status": 410, "body": "{}"})
     server.set(TG, {"file": "telegram/no_preview.html"})
-    server.script(STATUSES + "&since_id=113500000000000105", {"file": "mastodon/statuses_new.json"})
     results, _ = collect(ws, server)
     assert results["embassy-astana.bsky.social"].status == "gone"
     assert results["embassy_astana@mastodon.social"].status == "gone"

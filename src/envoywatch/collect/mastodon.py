@@ -1,8 +1,9 @@
 """Mastodon through any instance's public REST API: account lookup, statuses, reply contexts.
 
 Statuses are mapped by the Mastodon importer (`sources.mastodon.map_status_record`). Paging goes
-backwards with `max_id`; a later run asks only for what is newer with `since_id`. Instances that
-refuse anonymous reads take a token from $ENVOYWATCH_MASTODON_TOKEN.
+backwards with `max_id`, bounded by `since_id` (the newest status a finished run saw); the top
+page is read whole so that new replies to recent statuses are noticed. Instances that refuse
+anonymous reads take a token from $ENVOYWATCH_MASTODON_TOKEN.
 """
 
 from __future__ import annotations
@@ -86,8 +87,10 @@ class MastodonCollector(Collector):
         return json_body(response)
 
     def fetch_page(self, target: Target, cursor: Any, state: dict, bound: Bound) -> Page:
+        # The top page is read whole, so recent statuses whose reply count grew get their
+        # context again; deeper pages stop at the last run's newest status with since_id.
         params = {"limit": self.page_size, "max_id": cursor,
-                  "since_id": bound.newest if bound.since is None else None}
+                  "since_id": bound.newest if cursor is not None and bound.since is None else None}
         response = self.get(f"{target.base}/api/v1/accounts/{target.account_id}/statuses", params)
         if response.status_code in (404, 410):
             raise AccountGone(f"account {target.account_id}: HTTP {response.status_code} from statuses")
@@ -101,8 +104,8 @@ class MastodonCollector(Collector):
             status = as_dict(status)
             if self.is_old(status.get("id"), parse_time(status.get("created_at")), bound):
                 page.reached = True
-                continue
-            page.items.append(map_status_record(status, Location(url, number)))
+            else:
+                page.items.append(map_status_record(status, Location(url, number)))
             self.maybe_context(target, status, state, page)
         if ids:
             page.top = max(ids, key=self.order)
