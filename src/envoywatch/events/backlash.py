@@ -104,6 +104,7 @@ def merge_waves(flagged: list[dict], gap_days: float) -> list[list[dict]]:
 
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+_NOISE = re.compile(r"(?:https?://|www\.)\S*|(?<!\w)[@#][\w.\-]+")
 _STOP = set("""this that with have from they their there what your about would should which were been will
 just like them than then when only also into more some such very this these those because does""".split()) | set(
     """это этот эта как что так для его она они вас вам нам все всех еще уже только если когда тоже даже
@@ -116,7 +117,8 @@ def _themes(replies: list[PostRow], limit: int = 5) -> list[dict]:
     by_theme: dict[str, list[PostRow]] = defaultdict(list)
     for r in replies:
         topics = r.ann.get("topics") or []
-        keys = topics or sorted({w.lower() for w in _WORD.findall(r.text[:2000])} - _STOP)
+        text = _NOISE.sub(" ", r.text[:2000])
+        keys = topics or sorted({w.lower() for w in _WORD.findall(text)} - _STOP)
         for k in keys:
             by_theme[k].append(r)
     ranked = sorted(by_theme.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]

@@ -9,6 +9,7 @@ records (`app.bsky.graph.block`) by watched accounts are counted beside them.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime
 
@@ -20,6 +21,13 @@ from envoywatch.events.base import Event, detector
 from envoywatch.store.schema import accounts, annotations, blocks, posts
 from envoywatch.timeutil import as_utc, iso
 
+# "blocked me on Twitter", said in the embassy's Telegram group, points at its X account.
+_PLATFORM_WORDS = {
+    "x": re.compile(r"twitter|твит+ер|x\.com|推特", re.I),
+    "facebook": re.compile(r"facebook|фейсбук|фб\b|\bfb\b|脸书", re.I),
+    "telegram": re.compile(r"telegram|телеграм", re.I),
+    "instagram": re.compile(r"instagram|инстаграм", re.I),
+}
 _parent = aliased(posts)
 _root = aliased(posts)
 _reporter = aliased(accounts)
@@ -31,6 +39,7 @@ def _claims(store):
     q = (select(posts.c.id, posts.c.account_id, posts.c.platform, posts.c.platform_id, posts.c.url,
                 posts.c.created_at, posts.c.text, posts.c.has_media, posts.c.mentions,
                 annotations.c.data, _reporter.c.handle.label("reporter"),
+                _reporter.c.platform_id.label("reporter_pid"), _reporter.c.display_name.label("reporter_name"),
                 _parent.c.account_id.label("parent_account"), _root.c.account_id.label("root_account"),
                 _quoted.c.account_id.label("quoted_account"),
                 _quoted_parent.c.account_id.label("quoted_parent_account"))
@@ -85,6 +94,16 @@ class Linker:
         return cands[0].id if cands else None
 
     def link(self, r) -> tuple[int | None, str]:
+        acc, how = self._link(r)
+        named = [p for p, rx in _PLATFORM_WORDS.items() if rx.search(r.text or "")]
+        if acc is not None and len(named) == 1 and named[0] != self.accs[acc].platform:
+            sibling = [a.id for a in self.accs.values() if a.platform == named[0]
+                       and a.actor_id is not None and a.actor_id == self.accs[acc].actor_id]
+            if sibling:
+                return sibling[0], f"{how}+platform_named"
+        return acc, how
+
+    def _link(self, r) -> tuple[int | None, str]:
         claim = (r.data or {}).get("block_claim") or {}
         named = self.by_name(claim.get("blocked_by") if isinstance(claim, dict) else None, r.platform)
         if named:
@@ -110,7 +129,8 @@ def _report(r, how: str) -> dict:
     claim = (r.data or {}).get("block_claim") or {}
     claim = claim if isinstance(claim, dict) else {}
     return {"post": {"id": r.id, "platform_id": r.platform_id, "url": r.url, "created_at": iso(r.created_at)},
-            "reporter": f"{r.platform}:{r.reporter}", "text": (r.text or "")[:500],
+            "reporter": f"{r.platform}:{r.reporter or r.reporter_pid or r.account_id}",
+            "reporter_name": r.reporter_name, "text": (r.text or "")[:500],
             "date": iso(r.created_at), "screenshot": bool(r.has_media or claim.get("screenshot")),
             "phrase": claim.get("evidence"), "lang": (r.data or {}).get("lang"), "linked_by": how}
 
@@ -142,7 +162,8 @@ def account_event(acc: WatchedAccount, reports: list[dict], records: list[dict])
     dates = [as_utc(r["date"]) for r in people if r["date"]] + [as_utc(b["created_at"]) for b in records
                                                                  if b["created_at"]]
     shots = sum(r["screenshot"] for r in people)
-    summary = (f"{len(people)} people said {acc.key} blocked them ({shots} with a screenshot)"
+    who = "1 person" if len(people) == 1 else f"{len(people)} people"
+    summary = (f"{who} said {acc.key} blocked them ({shots} with a screenshot)"
                + (f"; {len(records)} block records on Bluesky" if records else ""))
     return Event(
         type="block_reports", key=f"blocks:acc{acc.id}", start=min(dates) if dates else None,

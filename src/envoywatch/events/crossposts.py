@@ -34,7 +34,10 @@ class CrosspostParams:
     """Thresholds of the three passes; see docs/events.md for how each was chosen."""
 
     min_chars: int = 24  # shorter normalised texts ("Thank you!") are not messages
-    window_days: float = 365.0  # exact and near copies: a message repeated months later is still a copy
+    window_days: float = 365.0  # exact copies, and near copies with Jaccard >= same_text_jaccard
+    near_window_days: float = 14.0  # looser near copies: templated posts weeks apart are not copies
+    same_text_jaccard: float = 0.9
+    near_min_chars: int = 60  # short greetings ("Happy New Year to our friends") are alike everywhere
     lsh_threshold: float = 0.3
     num_perm: int = 128
     near_jaccard: float = 0.55
@@ -117,21 +120,22 @@ def near_pass(docs: Sequence[Doc], uf: _UnionFind, p: CrosspostParams) -> None:
     lsh = MinHashLSH(threshold=p.lsh_threshold, num_perm=p.num_perm)
     sh: dict[int, set[str]] = {}
     for i, d in enumerate(docs):
-        if len(d.norm) < p.min_chars:
+        if len(d.norm) < p.near_min_chars:
             continue
         sh[i] = shingles(d.norm)
         mh = MinHash(num_perm=p.num_perm)
         mh.update_batch([s.encode() for s in sh[i]])
         for j in lsh.query(mh):
-            if uf.find(i) != uf.find(j) and _close(docs[i], docs[j], p.window_days) \
-                    and _overlap_ok(sh[i], sh[j], p):
+            if uf.find(i) != uf.find(j) and _overlap_ok(sh[i], sh[j], docs[i], docs[j], p):
                 uf.union(i, j)
         lsh.insert(i, mh)
 
 
-def _overlap_ok(a: set[str], b: set[str], p: CrosspostParams) -> bool:
+def _overlap_ok(a: set[str], b: set[str], da: Doc, db: Doc, p: CrosspostParams) -> bool:
     inter = len(a & b)
     jac = inter / max(1, len(a | b))
+    if not _close(da, db, p.window_days if jac >= p.same_text_jaccard else p.near_window_days):
+        return False
     contained = inter / max(1, min(len(a), len(b)))
     small, big = sorted((len(a), len(b)))
     return jac >= p.near_jaccard or (contained >= p.near_containment and small >= 40
@@ -202,6 +206,7 @@ def find_clusters(docs: Sequence[Doc], vectors: dict[int, np.ndarray] | None = N
         groups[uf.find(i)].append(i)
     out = []
     for members in groups.values():
+        members = _drop_forwards(docs, members)
         if len(members) < 2 or len({docs[i].account for i in members}) < min_accounts:
             continue
         o = members[0]
@@ -209,6 +214,17 @@ def find_clusters(docs: Sequence[Doc], vectors: dict[int, np.ndarray] | None = N
                  else "translated" for i in members[1:]]
         out.append(Cluster(docs[o], [(docs[i], k) for i, k in zip(members[1:], kinds, strict=True)]))
     return out
+
+
+def _drop_forwards(docs: Sequence[Doc], members: list[int]) -> list[int]:
+    """One account's same text within ten minutes is one post (a channel's auto-forwarded copy)."""
+    kept: list[int] = []
+    for i in members:
+        d = docs[i]
+        if not any(docs[k].account == d.account and docs[k].norm == d.norm
+                   and _close(docs[k], d, 10 / 1440) for k in kept):
+            kept.append(i)
+    return kept
 
 
 def _doc(p: PostRow, account: str) -> Doc:

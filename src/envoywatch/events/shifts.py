@@ -33,16 +33,23 @@ class ShiftParams:
     max_targets: int = 4
     max_topics: int = 5
     lookback_days: int = 14
+    min_days: float = 14.0  # a burst of a few days is news, not a change of line
 
 
 def post_targets(p: PostRow) -> set[str]:
     return {str(c).upper() for c in (p.ann.get("targets") or []) if c}
 
 
-def feature_names(rows: list[PostRow], p: ShiftParams) -> list[str]:
+def post_mentions(p: PostRow) -> set[str]:
+    return {str(c["code"]).upper() for c in (p.ann.get("countries") or []) if c.get("code")}
+
+
+def feature_names(rows: list[PostRow], p: ShiftParams, sender: str | None = None) -> list[str]:
     targets = Counter(c for r in rows for c in post_targets(r))
+    mentioned = Counter(c for r in rows for c in post_mentions(r) if c != sender)
     topics = Counter(t for r in rows for t in (r.ann.get("topics") or []))
     names = [f"target:{c}" for c, _ in targets.most_common(p.max_targets)]
+    names += [f"mention:{c}" for c, _ in mentioned.most_common(p.max_targets)]
     names += [f"topic:{t}" for t, _ in topics.most_common(p.max_topics)]
     return names + ["undiplomatic"]
 
@@ -50,11 +57,13 @@ def feature_names(rows: list[PostRow], p: ShiftParams) -> list[str]:
 def feature_matrix(rows: list[PostRow], names: list[str]) -> np.ndarray:
     m = np.zeros((len(rows), len(names)), np.float64)
     for i, r in enumerate(rows):
-        tg, tp = post_targets(r), set(r.ann.get("topics") or [])
+        tg, tp, mn = post_targets(r), set(r.ann.get("topics") or []), post_mentions(r)
         for j, n in enumerate(names):
             kind, _, v = n.partition(":")
             if kind == "target":
                 m[i, j] = v in tg
+            elif kind == "mention":
+                m[i, j] = v in mn
             elif kind == "topic":
                 m[i, j] = v in tp
             else:
@@ -85,21 +94,25 @@ def label(feature: str) -> str:
     kind, _, v = feature.partition(":")
     if kind == "target":
         return f"Attacks on {COUNTRY_NAMES.get(v, v)}"
+    if kind == "mention":
+        return f"Posts naming {COUNTRY_NAMES.get(v, v)}"
     if kind == "topic":
         return f"Posts about {v.replace('_', ' ')}"
     return "The undiplomatic score"
 
 
-def find_shifts(rows: list[PostRow], p: ShiftParams) -> list[dict]:
+def find_shifts(rows: list[PostRow], p: ShiftParams, sender: str | None = None) -> list[dict]:
     """Shifts in one actor's post sequence: index, date and what changed."""
-    names = feature_names(rows, p)
+    names = feature_names(rows, p, sender)
     x = feature_matrix(rows, names)
     cps = change_points(x, p)
     bounds = [0] + cps + [len(rows)]
     out = []
     for k, cut in enumerate(cps, start=1):
         changes = describe(x, names, bounds[k - 1], cut, bounds[k + 1], p)
-        if changes:
+        span = min(rows[cut - 1].created_at - rows[bounds[k - 1]].created_at,
+                   rows[bounds[k + 1] - 1].created_at - rows[cut].created_at)
+        if changes and span >= timedelta(days=p.min_days):
             out.append({"index": cut, "date": rows[cut].created_at, "changes": changes,
                         "before": (bounds[k - 1], cut), "after": (cut, bounds[k + 1])})
     return out
@@ -127,11 +140,21 @@ def sentence(change: dict, date: datetime, linked: list[dict]) -> str:
     else:
         what = f"{label(c['feature'])} {verb} from {_pct(c['before'])} of posts to {_pct(c['after'])}"
     s = f"{what} from {date:%d %B %Y}"
-    if linked:
-        e = linked[-1]
+    e = main_event(linked)
+    if e:
         days = (date.date() - as_utc(e["start"]).date()).days
-        s += f", {days} days after the {e['type'].replace('_', ' ')} of {as_utc(e['start']):%d %B}"
+        when = "the same day as" if days == 0 else f"{days} day{'s' if days != 1 else ''} after"
+        s += f", {when} the {_EVENT_WORDS.get(e['type'], e['type'])} of {as_utc(e['start']):%d %B}"
     return s + "."
+
+
+_EVENT_WORDS = {"backlash": "backlash wave", "block_reports": "block reports", "crosspost": "cross-post"}
+
+
+def main_event(linked: list[dict]) -> dict | None:
+    """The event a reader would name: a backlash wave before block reports before a cross-post."""
+    rank = {"backlash": 0, "block_reports": 1, "crosspost": 2}
+    return min(linked, key=lambda e: (not e["same_actor"], rank.get(e["type"], 3), e["start"]), default=None)
 
 
 def _groups(accs: dict[int, WatchedAccount], rows: list[PostRow]) -> dict[str, list[PostRow]]:
@@ -194,8 +217,9 @@ def detect_shifts(store, params: ShiftParams | None = None) -> list[Event]:
     accs = watched_accounts(store)
     out = []
     for group in _groups(accs, watched_posts(store)).values():
-        names = feature_names(group, p)
-        for s in find_shifts(group, p):
+        sender = accs[group[0].account_id].sending
+        names = feature_names(group, p, sender)
+        for s in find_shifts(group, p, sender):
             out.append(shift_event(store, accs, group, s, names, p))
     return out
 

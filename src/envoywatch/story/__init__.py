@@ -71,9 +71,23 @@ def _posts(store: Store, ids: list[int], date_from, date_to) -> list[PostRow]:
     if date_to:
         q = q.where(posts.c.created_at < as_utc(date_to))
     with store.read() as conn:
-        return [PostRow(r.id, r.account_id, r.platform, r.platform_id, as_utc(r.created_at), r.text or "",
+        rows = [PostRow(r.id, r.account_id, r.platform, r.platform_id, as_utc(r.created_at), r.text or "",
                         (r.data or {}).get("lang") or r.lang, r.kind, r.url, bool(r.has_media), r.data or {})
                 for r in conn.execute(q)]
+    return _without_forwards(rows)
+
+
+def _without_forwards(rows: list[PostRow]) -> list[PostRow]:
+    """Drop a channel's auto-forwarded copy: the same account and text within ten minutes."""
+    last: dict[tuple[int, str], datetime] = {}
+    out = []
+    for r in rows:
+        key = (r.account_id, r.text)
+        if key in last and (r.created_at - last[key]).total_seconds() <= 600:
+            continue
+        last[key] = r.created_at
+        out.append(r)
+    return out
 
 
 def frequency(rows: list[PostRow], keys: dict[int, str]) -> dict[str, Any]:
@@ -151,9 +165,24 @@ def build_story(store: Store, who: str, date_from: datetime | None = None,
                     "account": e["account"], "evidence": e["evidence"][:10]} for e in evs],
     }
     story["blocked_people"] = len({p["reporter"] for e in story["block_reports"] for p in e.get("people", [])})
+    story["blocked_people_mission"] = _mission_blocked(store, actor, date_from, date_to)
     _attach_refs(store, story, rows)
     story["narrative"] = narrative(story)
     return story
+
+
+def _mission_blocked(store: Store, actor: dict | None, date_from, date_to) -> dict | None:
+    """People who said any account of the same mission (sending and host country) blocked them."""
+    if not actor or not actor.get("sending_country"):
+        return None
+    with store.read() as conn:
+        names = {n for (n,) in conn.execute(select(actors.c.name).where(
+            actors.c.sending_country == actor["sending_country"], actors.c.host_country == actor["host_country"]))}
+    evs = [e for e in list_events(store, type="block_reports", date_from=date_from, date_to=date_to)
+           if e.get("actor") in names]
+    people = {p["reporter"] for e in evs for p in e.get("people", [])}
+    return {"sending_country": actor["sending_country"], "host_country": actor["host_country"],
+            "people": len(people), "accounts": sorted({e["account"] for e in evs})}
 
 
 def _attach_refs(store: Store, story: dict, rows: list[PostRow]) -> None:

@@ -7,15 +7,25 @@ from envoywatch.events.shifts import COUNTRY_NAMES
 
 
 def _country(code: str | None) -> str:
-    return COUNTRY_NAMES.get(code or "", code or "an unnamed country")
+    if not code:
+        return "a country it does not name"
+    if code in COUNTRY_NAMES:
+        return COUNTRY_NAMES[code]
+    import pycountry
+
+    found = pycountry.countries.get(alpha_2=code)
+    return getattr(found, "common_name", None) or getattr(found, "name", code)
 
 
 def _pct(v: float | None) -> str:
     return f"{round(100 * (v or 0))}%"
 
 
-def _para(text: str, evidence: list | None = None) -> dict:
-    return {"text": text, "evidence": [e for e in (evidence or []) if isinstance(e, dict)][:8]}
+def _para(text: str, evidence: list | None = None, quote: str | None = None) -> dict:
+    """One statement, the posts that prove it, and optionally a short quote from one of them."""
+    q = " ".join((quote or "").split())
+    return {"text": text, "evidence": [e for e in (evidence or []) if isinstance(e, dict)][:8],
+            "quote": (q[:277] + "...") if len(q) > 280 else q or None}
 
 
 def _posting(s: dict) -> list[dict]:
@@ -47,9 +57,10 @@ def _veiled(s: dict) -> list[dict]:
     out = []
     for v in s["veiled"][:5]:
         clues = "; ".join(f"“{c}”" for c in (v["clues"] or [])[:5]) or "no clue recorded"
-        out.append(_para(f"{(v['date'] or '')[:10]}: a post about an unnamed country, read as "
-                         f"{_country(v['inferred_target'])} (confidence {v['confidence'] or 0:.2f}). "
-                         f"Clues: {clues}.", [v["post"]]))
+        read = (f"read as {_country(v['inferred_target'])} (confidence {v['confidence'] or 0:.2f})"
+                if v["inferred_target"] else "its target not inferred")
+        out.append(_para(f"{(v['date'] or '')[:10]}: a post about an unnamed country, {read}. "
+                         f"Clues: {clues}.", [v["post"]], v["text"]))
     return out or [_para("No veiled post found.")]
 
 
@@ -59,7 +70,7 @@ def _crossposts(s: dict) -> list[dict]:
         copies = "; ".join(f"{c['account']} ({c['match']}, {c['lang'] or '?'}, +{c['lag_hours']} h)"
                            for c in e.get("copies", []))
         out.append(_para(f"{(e['start'] or '')[:10]}: {e['origin']['account']}'s post reappeared on {copies}.",
-                         e["evidence"]))
+                         e["evidence"], e["origin"].get("text")))
     return out or [_para("No cross-post found.")]
 
 
@@ -73,7 +84,8 @@ def _backlash(s: dict) -> list[dict]:
                          f"{e['account']}, {e['ratio_to_baseline']} times its usual "
                          f"{e['baseline_replies_per_post']} per post; {_pct(e['hostile_share'])} hostile "
                          f"(usually {_pct(e['baseline_hostile_share'])}). Languages: {langs}. "
-                         f"Themes: {themes}.{big}", e["evidence"]))
+                         f"Themes: {themes}.{big}", e["evidence"],
+                         (e.get("hostile_examples") or [{}])[0].get("text")))
     return out or [_para("No backlash wave found.")]
 
 
@@ -81,11 +93,18 @@ def _blocks(s: dict) -> list[dict]:
     out = []
     if s["block_reports"]:
         out.append(_para(f"{s['blocked_people']} people said they were blocked."))
+    m = s.get("blocked_people_mission") or {}
+    if m.get("people", 0) > s["blocked_people"]:
+        out.append(_para(f"Across the accounts of {_country(m['sending_country'])}'s mission in "
+                         f"{_country(m['host_country'])} ({', '.join(m['accounts'])}), {m['people']} people "
+                         "said they were blocked."))
     for e in s["block_reports"]:
         bsky = f" Bluesky shows {e['bluesky_block_records']} block records." if e.get("bluesky_block_records") else ""
-        out.append(_para(f"{e['reporters']} people said {e['account']} blocked them, between "
+        who = "1 person" if e["reporters"] == 1 else f"{e['reporters']} people"
+        out.append(_para(f"{who} said {e['account']} blocked them, between "
                          f"{(e['start'] or '')[:10]} and {(e['end'] or '')[:10]}; {e['with_screenshot']} "
-                         f"posted a screenshot.{bsky}", e["evidence"]))
+                         f"posted a screenshot.{bsky}", e["evidence"],
+                         (e.get("people") or [{}])[0].get("text")))
     return out or [_para("Nobody said they were blocked.")]
 
 
@@ -120,6 +139,8 @@ def render_text(s: dict) -> str:
         lines += [sec["title"].upper()]
         for p in sec["paragraphs"]:
             lines += textwrap.wrap(p["text"], 78, initial_indent="  ", subsequent_indent="  ")
+            if p.get("quote"):
+                lines += textwrap.wrap(f"“{p['quote']}”", 78, initial_indent="    ", subsequent_indent="    ")
             if p["evidence"]:
                 lines += textwrap.wrap("evidence: " + " ".join(_ref(e) for e in p["evidence"][:3]), 78,
                                        initial_indent="    ", subsequent_indent="      ")
@@ -139,6 +160,8 @@ def render_markdown(s: dict) -> str:
             ev = " ".join(f"[{i + 1}](<{e['url']}>)" if e.get("url") else f"`{e.get('platform_id') or e.get('id')}`"
                           for i, e in enumerate(p["evidence"][:5]))
             out.append(f"- {_md(p['text'])}" + (f" (evidence: {ev})" if ev else ""))
+            if p.get("quote"):
+                out.append(f"  > {_md(p['quote'])}")
         out.append("")
     return "\n".join(out)
 
@@ -147,6 +170,7 @@ _HTML = """<!doctype html><html><head><meta charset="utf-8"><title>{{ title }}</
 <style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;line-height:1.5}
 .ev{font-size:.85em;color:#555}</style></head><body><h1>{{ title }}</h1>
 {% for sec in sections %}<h2>{{ sec.title }}</h2><ul>{% for p in sec.paragraphs %}<li>{{ p.text }}
+{% if p.quote %}<blockquote>{{ p.quote }}</blockquote>{% endif %}
 {% if p.evidence %}<span class="ev">evidence:{% for e in p.evidence[:5] %}
 {% if e.url and (e.url.startswith('https://') or e.url.startswith('http://')) %}
 <a href="{{ e.url }}" rel="nofollow noopener">{{ e.account or 'post' }} {{ e.platform_id }}</a>{% else %}
