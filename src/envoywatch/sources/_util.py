@@ -18,6 +18,7 @@ import ijson
 import orjson
 
 from envoywatch.domain import MAX_TEXT, Location, Parsed, Reject
+from envoywatch.sources._jsonstream import iter_json_pieces
 
 RAW_LIMIT = 2000
 CSV_FIELD_LIMIT = 64 * 1024 * 1024  # a runaway quote stops here instead of eating the file
@@ -66,6 +67,8 @@ def clean_text(value: Any, notes: list[str] | None = None, field: str = "text") 
 
 def opt_str(value: Any, limit: int = 2048) -> str | None:
     """A short identifier-like string or None (ids, handles, urls, languages)."""
+    if type(value) is str and len(value) <= limit and value.isprintable():  # the common case, fast
+        return value.strip() or None
     if value is None or value == "" or isinstance(value, (dict, list, bool)):
         return None
     text = clean_text(value)[:limit].strip()
@@ -210,7 +213,7 @@ class CleanStream(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         while not self._buf:
-            data = self._raw.read(self._chunk)
+            data = self._raw.read(max(size or 0, self._chunk))
             final = not data
             self._buf = self._fix(data, final)
             if final:
@@ -241,21 +244,24 @@ class CleanStream(io.RawIOBase):
         return stripped
 
 
-def iter_json_items(path: Path, prefix: str, skip_to: int = 0) -> Iterator[tuple[Any, bool]]:
-    """Stream the items under an ijson prefix ("item" for a top-level array) as (item, repaired).
+def iter_json_items(
+    path: Path, keys: Iterable[str] = (), skip_to: int = 0
+) -> Iterator[tuple[str | None, bool, int, Any, str | None, bool]]:
+    """Stream records of a JSON document as (key, in_array, offset, value, error, repaired).
 
-    Raises ijson's JSONError where the file is broken; callers turn that into one Reject.
+    Records are the items of a root array, or of the top-level arrays (or objects) named by
+    `keys`. A record that does not parse comes as its bytes, with the reason in error.
     """
-    counter = ReplaceCounter()
-    with open(path, "rb") as f:
-        if skip_to:
-            f.seek(skip_to)
-        stream = CleanStream(f, counter)
-        seen = 0
-        for item in ijson.items(stream, prefix, use_float=True):
-            repaired = counter.count != seen
-            seen = counter.count
-            yield item, repaired
+    for key, in_array, offset, data, error in iter_json_pieces(path, frozenset(keys), skip_to):
+        if error is not None or data is None:
+            yield key, in_array, offset, data, error or "unreadable record", False
+            continue
+        try:
+            value, repaired = loads_line(data)
+        except (ValueError, RecursionError) as err:
+            yield key, in_array, offset, data, f"{err}"[:500], False
+            continue
+        yield key, in_array, offset, value, None, repaired
 
 
 def json_head(head: bytes, max_events: int = 20000) -> tuple[dict[str, Any], list[str], str]:
@@ -445,12 +451,6 @@ def guarded(
         return Reject(where, f"cannot map record: {type(err).__name__}: {err}"[:500], raw_text(record))
 
 
-def broken_file(path: Path, number: int, err: Exception) -> Reject:
-    """The one Reject for a JSON document that breaks mid-file: nothing after it is readable."""
-    reason = f"JSON broken after record {number - 1}; rest of file unreadable: {err}"
-    return Reject(Location(str(path), number, None), reason[:500], "")
-
-
 Builder = Callable[[Any, Location], "Parsed | Reject"]
 
 
@@ -468,18 +468,23 @@ def read_jsonl(path: Path, build: Builder) -> Iterator[Parsed | Reject]:
 
 
 def read_json_items(
-    path: Path, prefix: str, build: Builder, skip_to: int = 0
+    path: Path, build: Builder, keys: Iterable[str] = (), skip_to: int = 0, wrap: bool = False
 ) -> Iterator[Parsed | Reject]:
-    """One Parsed or Reject per item of a streamed JSON array; record n is the n-th item."""
+    """One Parsed or Reject per record of a streamed JSON document; record n is the n-th item.
+
+    With `wrap`, a record under a key is passed as {key: [item]} (or {key: value}).
+    """
     number = 0
-    try:
-        for record, repaired in iter_json_items(path, prefix, skip_to):
-            number += 1
-            where = Location(str(path), number, None)
-            parsed = guarded(where, record, lambda r: build(r, where))
-            yield add_note(parsed, NOTE_REPLACED) if repaired else parsed
-    except (ijson.JSONError, ValueError, RecursionError) as err:
-        yield broken_file(path, number + 1, err)
+    for key, in_array, offset, value, error, repaired in iter_json_items(path, keys, skip_to):
+        number += 1
+        where = Location(str(path), number, offset)
+        if error is not None:
+            yield Reject(where, error, raw_text(value))
+            continue
+        if wrap and key is not None:
+            value = {key: [value] if in_array else value}
+        parsed = guarded(where, value, lambda r: build(r, where))
+        yield add_note(parsed, NOTE_REPLACED) if repaired else parsed
 
 
 def add_note(parsed: Parsed | Reject, note: str) -> Parsed | Reject:

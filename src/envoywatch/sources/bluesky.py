@@ -62,12 +62,9 @@ class BlueskySource(Source):
             head = f.read(65536)
         if isinstance(first_json_object(head), dict):
             return read_jsonl(path, map_response)
-        kind = response_kind(json_head(head)[1])
-        if kind == "thread":
-            return read_json_items(path, "thread", lambda r, w: map_response({"thread": r}, w))
-        if kind is None:
+        if response_kind(json_head(head)[1]) is None:
             return iter([Reject(Location(str(path), 1, 0), "no feed, thread, posts or records key", "")])
-        return read_json_items(path, f"{kind}.item", lambda r, w: map_response({kind: [r]}, w))
+        return read_json_items(path, map_response, keys=("thread", *STREAMED_KEYS), wrap=True)
 
 
 def map_response(response: Any, where: Location) -> Parsed | Reject:

@@ -37,7 +37,7 @@ class DipromatsSource(Source):
         return 0.6
 
     def read(self, path: Path, options: dict[str, str] | None = None) -> Iterator[Parsed | Reject]:
-        return read_json_items(Path(path), "item", map_item)
+        return read_json_items(Path(path), map_item)
 
 
 def map_item(item: Any, where: Location) -> Parsed | Reject:

@@ -21,7 +21,9 @@ from envoywatch.sources._util import (
     clean_text,
     first_array_item,
     first_json_object,
+    guarded,
     json_head,
+    loads_line,
     opt_str,
     parse_time,
     raw_text,
@@ -71,21 +73,22 @@ class MastodonSource(Source):
         if isinstance(first_json_object(head), dict):
             return read_jsonl(path, map_status_record)
         _, keys, root = json_head(head)
-        if root == "array":
-            return read_json_items(path, "item", map_status_record)
-        if "ancestors" in keys or "descendants" in keys:
-            return _context(path)
-        return read_json_items(path, "", map_status_record)
+        if root == "array" or "ancestors" in keys or "descendants" in keys:
+            return read_json_items(path, map_status_record, keys=("ancestors", "descendants"))
+        return iter([single_status(path)])
 
 
-def _context(path: Path) -> Iterator[Parsed | Reject]:
-    """A context response: ancestors then descendants, numbered as one sequence."""
-    number = 0
-    for key in ("ancestors", "descendants"):
-        for item in read_json_items(path, f"{key}.item", map_status_record):
-            number += 1
-            item.where.line = number
-            yield item
+def single_status(path: Path) -> Parsed | Reject:
+    """A file holding one Status object (bounded: an API response for one post)."""
+    where = Location(str(path), 1, 0)
+    if path.stat().st_size > 64 * 1024 * 1024:
+        return Reject(where, "a single JSON object larger than 64 MB is not a Mastodon status", "")
+    data = path.read_bytes()
+    try:
+        status, _ = loads_line(data)
+    except (ValueError, RecursionError) as err:
+        return Reject(where, str(err)[:500], raw_text(data))
+    return guarded(where, status, lambda r: map_status_record(r, where))
 
 
 def html_to_text(html: str) -> str:

@@ -55,7 +55,7 @@ class TelegramSource(Source):
         with open(path, "rb") as f:
             scalars, _, _ = json_head(f.read(65536))
         chat = Chat.from_header(scalars, options)
-        return read_json_items(path, "messages.item", lambda r, w: map_message(r, w, chat))
+        return read_json_items(path, lambda r, w: map_message(r, w, chat), keys=("messages",))
 
 
 class Chat:

@@ -71,7 +71,7 @@ class XArchiveSource(Source):
         match = YTD_PREFIX.match(head[skip:])
         owner = archive_owner(path, options or {})
         build = lambda record, where: map_item(record, where, owner)  # noqa: E731
-        return read_json_items(path, "item", build, skip_to=skip + (match.end() if match else 0))
+        return read_json_items(path, build, skip_to=skip + (match.end() if match else 0))
 
 
 def archive_owner(path: Path, options: dict[str, str]) -> AccountRef | None:
@@ -83,7 +83,7 @@ def archive_owner(path: Path, options: dict[str, str]) -> AccountRef | None:
     account_js = path.with_name("account.js")
     if not account_js.is_file() or account_js.stat().st_size > 1_000_000:
         return None
-    for item, _ in _items(account_js):
+    for item in _items(account_js):
         account = as_dict(as_dict(item).get("account"))
         if account.get("username") or account.get("accountId"):
             return AccountRef(
@@ -95,15 +95,13 @@ def archive_owner(path: Path, options: dict[str, str]) -> AccountRef | None:
     return None
 
 
-def _items(path: Path) -> Iterator[tuple[Any, bool]]:
+def _items(path: Path) -> Iterator[Any]:
     with open(path, "rb") as f:
         head = f.read(4096)
     match = YTD_PREFIX.match(_strip_bom(head))
     skip = len(head) - len(_strip_bom(head)) + (match.end() if match else 0)
-    try:
-        yield from iter_json_items(path, "item", skip)
-    except ValueError:
-        return
+    for _, _, _, value, _, _ in iter_json_items(path, (), skip):
+        yield value
 
 
 def map_item(item: Any, where: Location, owner: AccountRef | None) -> Parsed | Reject:
