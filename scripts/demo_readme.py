@@ -52,7 +52,6 @@ def row(p: dict) -> str:
 
 def timeline(demo, key: dict) -> list[str]:
     ev = key["events"]
-    posts = {(p["platform"], p["id"]): p for p in demo.posts}
     lines = ["## Timeline of planted events", "", "| date (UTC) | event | where | post id |", "|---|---|---|---|"]
     labels = {"tirade": "series of attacks on the US (Xinjiang, border, gender, guns)", "un_debt": "US debts to the UN",
               "cp_independence": "cross-post, near copy (+ hashtags): Independence Day greeting",
@@ -78,7 +77,6 @@ def timeline(demo, key: dict) -> list[str]:
                  f"+{len(r['telegram_reports'])} in the Telegram group | x | see `answers/planted_events.json` |")
     lines.append(f"| {ev['shift']['from']} → 2020-05-31 | SHIFT: no more attacks on the US; aid, trade, Belt and Road, "
                  "culture | all CN accounts | |")
-    del posts
     return lines + [""]
 
 

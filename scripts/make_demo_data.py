@@ -325,7 +325,7 @@ class Demo:
             root = veiled if blocker == "emb" or not amb_wave else amb_wave[int(rng.integers(0, len(amb_wave)))]
             person = self.people.new(lang if lang != "zh" else "kk")
             first_at = root["created"] + timedelta(hours=float(rng.exponential(10)) + 0.2)
-            own = self.add_reply(root, root, first_at, person, lang if lang != "zh" else "zh", "hostile",
+            own = self.add_reply(root, root, first_at, person, lang, "hostile",
                                  self.compose(R.HOSTILE, lang))
             when = first_at + timedelta(hours=float(rng.uniform(0.3, 60)))
             report = self.block_report(root, own, when, person, lang, text, forms[i % len(forms)], blocker)
