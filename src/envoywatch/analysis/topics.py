@@ -222,6 +222,8 @@ class TopicsAnalyzer(Analyzer):
         head = default_head()
         vecs = ctx.embeddings(posts) if posts and head is not None else None
         proba = head.proba(vecs, [a.get("lang") for a in anns], kw) if vecs is not None else None
+        if proba is not None:  # nothing to judge in an empty or emoji-only post
+            proba[[a.get("lang") == "und" or not t.strip() for a, t in zip(anns, texts, strict=True)]] = 0.0
         for ann, (topics, scores) in zip(anns, label(*combine(proba, kw)), strict=True):
             ann["topics"], ann["topic_scores"] = topics, scores
 
