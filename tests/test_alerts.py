@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -21,10 +22,10 @@ from envoywatch.web.sample import build_sample
 
 
 class Receiver(BaseHTTPRequestHandler):
-    got: list[dict] = []
+    got: ClassVar[list[dict]] = []
     fail = False
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if Receiver.fail:
             self.send_response(503)
@@ -51,9 +52,9 @@ def smtp_sink():
     from aiosmtpd.controller import Controller
 
     class Sink:
-        messages: list = []
+        messages: ClassVar[list] = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        async def handle_DATA(self, server, session, envelope):
             Sink.messages.append(envelope)
             return "250 OK"
 

@@ -133,7 +133,7 @@ def test_user_text_is_escaped_everywhere(client, ws):
         body = client.get(url).text
         for m in RAW_MARKERS:
             assert m not in body, (url, m)
-        for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', body, re.S):
+        for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', body, re.DOTALL):
             assert "<" not in block and json.loads(block)
 
 

@@ -6,7 +6,18 @@ from typing import Annotated
 
 import typer
 
-from envoywatch.cli.app import DbOpt, JsonOpt, app, emit, emit_lines, err, fail, open_ws, state, want_json
+from envoywatch.cli.app import (
+    DbOpt,
+    JsonOpt,
+    app,
+    emit,
+    emit_lines,
+    err,
+    fail,
+    open_ws,
+    state,
+    want_json,
+)
 
 tokens_app = typer.Typer(help="API tokens: the dashboard is read-only unless a request carries one.",
                          no_args_is_help=True)

@@ -64,7 +64,7 @@ def build_report(store: Store, who: str, date_from: datetime | None = None,
     specs = charts.subject_charts(series, evs, width=CHART_WIDTH)
     try:
         story = story_for(store, subj.slug if subj.kind == "account" else subj.actor, date_from, date_to)
-    except Exception as e:  # the story belongs to another module; the report still has the rest
+    except Exception as e:  # noqa: BLE001  the story belongs to another module; the report still has the rest
         story = {"error": f"{type(e).__name__}: {e}"}
     return {"subject": subj.as_dict(), "series": series, "events": evs, "charts": chart_images(specs),
             "story": story, "story_html": safe_story_html(story), "evidence": evidence_posts(store, evs),

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 
+from envoywatch.timeutil import iso, utcnow
 from envoywatch.web import views
 from envoywatch.web.queries import filter_options, known_countries, watched_actors
-from envoywatch.timeutil import iso, utcnow
 from envoywatch.web.security import require_token
 
 router = APIRouter(prefix="/api", tags=["api"])

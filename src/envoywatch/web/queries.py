@@ -13,7 +13,15 @@ from sqlalchemy.orm import aliased
 from envoywatch.events.base import EVENT_TYPES
 from envoywatch.queries import account_condition, list_events
 from envoywatch.store.db import Store
-from envoywatch.store.schema import accounts, actors, annotations, events, mentions, post_labels, posts
+from envoywatch.store.schema import (
+    accounts,
+    actors,
+    annotations,
+    events,
+    mentions,
+    post_labels,
+    posts,
+)
 from envoywatch.timeutil import as_utc, iso
 
 parent = aliased(posts)

@@ -6,7 +6,14 @@ import importlib.util
 from datetime import datetime
 from typing import Any
 
-from envoywatch.queries import MAX_PER_PAGE, PostFilter, get_post, list_events, list_posts, replies_to
+from envoywatch.queries import (
+    MAX_PER_PAGE,
+    PostFilter,
+    get_post,
+    list_events,
+    list_posts,
+    replies_to,
+)
 from envoywatch.store.db import Store
 from envoywatch.web import charts
 from envoywatch.web.queries import (
@@ -100,7 +107,7 @@ def subject_page(store: Store, subj: Subject, with_story: bool = True) -> dict[s
     if with_story:
         try:
             story = story_for(store, subj.slug if subj.kind == "account" else subj.actor)
-        except Exception as e:  # the story module is another team's; show its failure, keep the page
+        except Exception as e:  # noqa: BLE001  the story module is another team's; show its failure, keep the page
             story = {"error": f"{type(e).__name__}: {e}"}
     return {"subject": subj.as_dict(), "series": series, "events": evs,
             "charts": charts.subject_charts(series, evs), "story": story}
