@@ -103,3 +103,23 @@ def test_model_artifact_is_small_and_loads() -> None:
     assert MODEL_PATH.stat().st_size < 5_000_000
     model = load_model()
     assert all(model.heads[h] is not None for h in ("host_ng", "host_emb", "stance_ng", "cold_ng"))
+
+
+def test_evaluations_are_registered_and_blocks_meet_the_goal() -> None:
+    from envoywatch.evaluation import EVALUATIONS, load_builtins
+
+    load_builtins()
+    assert "replies" in EVALUATIONS and "blocks" in EVALUATIONS
+    report = EVALUATIONS.get("blocks")()
+    assert report["dev"]["all"]["f1"] >= 0.95
+    assert report["heldout"]["all"]["n"] >= 60
+
+
+def test_replies_evaluation_fast_path_on_own_data(monkeypatch) -> None:
+    import envoywatch.evaluation as ev
+    from envoywatch.evaluation.replies import evaluate_replies
+
+    monkeypatch.setattr(ev, "shared_data_dir", lambda: None)
+    report = evaluate_replies(fast=True)
+    assert set(report["fast"]["own_replies"]) == {"ru", "kk", "en", "zh"}
+    assert report["fast"]["own_replies"]["ru"]["hostile"]["n"] >= 90

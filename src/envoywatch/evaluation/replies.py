@@ -47,12 +47,12 @@ def _annotate(texts: Sequence[str], langs: Sequence[str], fast: bool, emb: np.nd
     return anns
 
 
-def _own_replies(fast: bool) -> dict[str, Any]:
+def _own_replies(fast: bool, split: str) -> dict[str, Any]:
     from envoywatch.training.replies import cached_embeddings, load_replies
 
-    rows = load_replies("heldout")
+    rows = load_replies(split)
     texts, langs = [r["text"] for r in rows], [r["lang"] for r in rows]
-    emb = None if fast else cached_embeddings(texts, "own-heldout")
+    emb = None if fast else cached_embeddings(texts, f"own-{split}")
     anns = _annotate(texts, langs, fast, emb)
     out: dict[str, Any] = {}
     for lang in LANGS:
@@ -107,23 +107,27 @@ def _cached_cold_dev(texts: Sequence[str], cache: Path) -> np.ndarray:
 
 
 @evaluation("replies")
-def evaluate_replies(fast: bool = False, cold_limit: int | None = None, **_: Any) -> dict[str, Any]:
+def evaluate_replies(
+    fast: bool = False, cold_limit: int | None = None, split: str = "heldout", **_: Any
+) -> dict[str, Any]:
     """Hostility F1 and stance accuracy on our held-out replies; offensive accuracy on COLD dev."""
     from envoywatch.evaluation import shared_data_dir
 
     paths = ["fast"] if fast else ["full", "fast"]
     report: dict[str, Any] = {
         "measured_on": {
-            "own_replies": "evaldata/replies/*.jsonl, split=heldout (never used in training)",
+            "own_replies": f"evaldata/replies/*.jsonl, split={split}"
+            + (" (never used in training)" if split == "heldout" else " (training data)"),
             "cold": "COLD dev.csv (Chinese texts, offensive 0/1), judged as zh replies",
             "offensive_gold": "own replies of kind insult or obscene",
         },
         "paths": {"full": "char n-grams + multilingual-e5 embeddings", "fast": "char n-grams only"},
     }
     for path in paths:
-        report[path] = {"own_replies": _own_replies(path == "fast")}
+        report[path] = {"own_replies": _own_replies(path == "fast", split)}
         if shared_data_dir() is not None:
             report[path]["cold_dev"] = _cold_dev(path == "fast", cold_limit)
+            report[path]["cold_dev"]["n_texts"] = report[path]["cold_dev"]["offensive"]["n"]
     return report
 
 
