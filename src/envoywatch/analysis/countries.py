@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ VEILED = "?"
 # a sender counts as its own territory is treated like the sender.
 NEVER_TARGETS = frozenset({"HK", "MO"})
 OWN_PARTS = {"CN": frozenset({"HK", "MO", "TW"})}
+_CLAUSE_BREAK = re.compile(r"[,，.。;；:：!?！？]")
 NEAR = 16  # "some politicians in Washington", "美国个别政客": a named country, not a veiled one
 KIND_CONFIDENCE = {"alias": 0.95, "cldr": 0.95, "compound": 0.9, "flag": 0.9, "leader": 0.85, "hashtag": 0.85}
 
@@ -59,7 +61,8 @@ def annotate_countries(
         return memo[0]
 
     markers = find_markers(text, ends, lambda: hostile_sentences(cues(), ends)) if text else []
-    markers = [k for k in markers if not _named_nearby(k, [m for m in mentions if m.code != sender])]
+    named = [m for m in mentions if m.code != sender and m.code not in NEVER_TARGETS]
+    markers = [k for k in markers if not _named_nearby(k, named, text)]
     sites = [Site(m.code, m.start, m.end) for m in mentions]
     sites += [Site(VEILED, k.start, k.end) for k in markers]
     st = stances(low, sites, sender, host, cues() if sites else [], ends)
@@ -77,10 +80,14 @@ def annotate_countries(
     return countries, targets
 
 
-def _named_nearby(k, mentions: list[Mention]) -> bool:
-    """Whether a marker sits inside or right next to an explicit mention."""
+def _named_nearby(k, mentions: list[Mention], text: str) -> bool:
+    """Whether a marker sits inside or right next to an explicit mention in the same clause."""
     for m in mentions:
-        if m.start <= k.start < m.end or 0 <= m.start - k.end <= NEAR or 0 <= k.start - m.end <= 1:
+        if m.start <= k.start < m.end:
+            return True
+        if 0 <= m.start - k.end <= NEAR and not _CLAUSE_BREAK.search(text, k.end, m.start):
+            return True
+        if 0 <= k.start - m.end <= 1:
             return True
     return False
 

@@ -25,7 +25,6 @@ _AGAINST = re.compile(r"(?:against|против|对|针对|向)\s*$", re.I)
 _LOCATIVE = re.compile(r"(?:\bв|\bво|\bin|\bat|在)\s*$", re.I)
 _KK_DATIVE = re.compile(r"(?:ға|ге|қа|ке)$", re.I)
 HOST_PENALTY = 3.0  # a hostile cue must be this much closer to the host than to a third country
-OBJECT_PENALTY = 4.0  # a country right after a hostile cue is its object
 OBJECT_GAP = 14  # "smear China", "interfere in the affairs of Hong Kong"
 
 
@@ -36,6 +35,7 @@ class Site:
     key: str
     start: int
     end: int
+    locative: bool = False  # named as a place ("in Afghanistan"), set by `stances`
 
 
 @dataclass(slots=True)
@@ -108,12 +108,14 @@ def stances(
         return out
     by_sent: dict[int, list[Site]] = {}
     for s in cands:
+        s.locative = bool(_LOCATIVE.search(low, max(0, s.start - 6), s.start))
         by_sent.setdefault(bisect.bisect_right(ends, s.start), []).append(s)
+    victims = _victims(low, cues, cands)
     for c in cues:
         pool = by_sent.get(bisect.bisect_right(ends, c.start))
         if not pool:
             pool = [s for s in cands if s.key != host] if c.hostile else cands
-        site = _nearest(low, c, pool, host)
+        site = _nearest(c, pool, host, victims)
         if site is None:
             continue
         st = out[site.key]
@@ -125,23 +127,30 @@ def stances(
     return out
 
 
-def _nearest(t: str, c: Cue, pool: list[Site], host: str | None) -> Site | None:
-    hostile = c.hostile
-    after = min((s for s in pool if s.start >= c.end), key=lambda s: s.start, default=None)
-    before = max((s for s in pool if s.start < c.end), key=lambda s: s.end, default=None)
+def _victims(t: str, cues: list[Cue], sites: list[Site]) -> set[int]:
+    """Sites in a victim's slot: right after a victim verb ("smear China"), right before a Kazakh
+    «қарсы соғыс», after "against"/«против»/对, or in the Kazakh dative."""
+    out = {i for i, s in enumerate(sites) if _victim_form(t, s)}
+    for c in cues:
+        if c.victim_after:
+            after = [(s.start - c.end, i) for i, s in enumerate(sites) if 0 <= s.start - c.end <= OBJECT_GAP]
+            out.update(i for _, i in sorted(after)[:1])
+        if c.victim_before:
+            before = [(c.start - s.end, i) for i, s in enumerate(sites) if 0 <= c.start - s.end <= OBJECT_GAP]
+            out.update(i for _, i in sorted(before)[:1])
+    return {id(sites[i]) for i in out}
+
+
+def _nearest(c: Cue, pool: list[Site], host: str | None, victims: set[int]) -> Site | None:
+    """The site a cue counts for; a hostile cue skips victims while anyone else is there."""
+    if c.hostile:
+        pool = [s for s in pool if id(s) not in victims] or pool
     best, best_d = None, float("inf")
     for s in pool:
-        if s.start >= c.end:
-            d = float(s.start - c.end)
-            victim = hostile and s is after and c.victim_after and d <= OBJECT_GAP
-        else:
-            d = float(max(0, c.start - s.end))
-            victim = hostile and s is before and c.victim_before and d <= OBJECT_GAP
-        if hostile and len(pool) > 1 and (victim or _victim_form(t, s)):
-            d = (d + 10) * OBJECT_PENALTY
-        elif hostile and len(pool) > 1 and _LOCATIVE.search(t, max(0, s.start - 6), s.start):
+        d = float(s.start - c.end) if s.start >= c.end else float(max(0, c.start - s.end))
+        if c.hostile and len(pool) > 1 and s.locative:
             d = (d + 10) * 2
-        if hostile and s.key == host:
+        if c.hostile and s.key == host:
             d = (d + 10) * HOST_PENALTY
         if d < best_d:
             best, best_d = s, d
