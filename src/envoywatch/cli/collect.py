@@ -98,7 +98,7 @@ def collect(
 ) -> None:
     """Collect the watched accounts' new posts and replies (and Bluesky blocks); resumable."""
     from envoywatch.collect.base import Politeness
-    from envoywatch.collect.runner import RunOptions, parse_interval, run_every, run_once, select_accounts
+    from envoywatch.collect.runner import RunOptions, parse_interval
 
     if platform and platform not in PLATFORMS:
         fail(f"--platform: {platform!r} is not one of {', '.join(PLATFORMS)}")
@@ -114,37 +114,53 @@ def collect(
                          politeness=Politeness(min_interval=delay, timeout=timeout, max_retries=retries,
                                                backoff=backoff, contact=contact),
                          collector_options={"bluesky": {"pds_url": pds_url}} if pds_url else {})
-    store = open_ws(db)
+    run_command(open_ws(db), options, interval, runs, want_json(json))
+
+
+class RunDisplay:
+    """A progress bar over accounts on a terminal, and the summary after each run."""
+
+    def __init__(self, total: int, as_json: bool) -> None:
+        self.total, self.as_json = total, as_json
+        self.bar = progress_bar(not as_json)
+        self.task = self.bar.add_task("collecting", total=total) if self.bar else None
+
+    def advance(self, result) -> None:
+        if self.bar is not None:
+            self.bar.start()
+            self.bar.update(self.task, advance=1, description=f"{result.platform}:{result.account}")
+
+    def report(self, summary) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar.reset(self.task, total=self.total)
+        data = summary.as_dict()
+        emit(data) if self.as_json else print_summary(data)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def run_command(store, options, interval: float | None, runs: int | None, as_json: bool) -> None:
+    """Run once or on a schedule, stopping cleanly on SIGTERM/SIGINT."""
+    from envoywatch.collect.runner import run_every, run_once, select_accounts
+
     selected = select_accounts(store, options)
     if not selected:
+        store.close()
         fail("no watched account matches (add them with `envoywatch accounts import FILE`)")
-    bar = progress_bar(not want_json(json))
-    task = bar.add_task("collecting", total=len(selected)) if bar else None
-
-    def advance(result) -> None:
-        if bar is not None:
-            bar.start()
-            bar.update(task, advance=1, description=f"{result.platform}:{result.account}")
+    display = RunDisplay(len(selected), as_json)
     stop = threading.Event()
     previous = install_stop(stop)
-
-    def report(summary) -> None:
-        data = summary.as_dict()
-        if bar is not None:
-            bar.stop()
-            bar.reset(task, total=len(selected))
-        emit(data) if want_json(json) else print_summary(data)
-
     try:
-        if bar is not None:
-            bar.start()
         if interval is None:
-            report(run_once(store, options, stop=stop, on_account=advance))
+            display.report(run_once(store, options, stop=stop, on_account=display.advance))
         else:
-            run_every(store, options, interval, stop, report, max_runs=runs, on_account=advance)
+            run_every(store, options, interval, stop, display.report, max_runs=runs,
+                      on_account=display.advance)
     finally:
-        if bar is not None:
-            bar.stop()
+        display.close()
         for sig, old in previous.items():
             signal.signal(sig, old)
         store.close()

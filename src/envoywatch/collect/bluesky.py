@@ -98,6 +98,7 @@ class BlueskyCollector(Collector):
         return Actor(profile["did"], profile.get("handle"), ref)
 
     def fetch_page(self, target: Actor, cursor: Any, state: dict, bound: Bound) -> Page:
+        """One getAuthorFeed page, with the reply threads of the account's own posts."""
         params = {"actor": target.did, "limit": self.page_size, "cursor": cursor}
         response = self.xrpc("app.bsky.feed.getAuthorFeed", params)
         body = self.check(response, f"feed of {target.did}")

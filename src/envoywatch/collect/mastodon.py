@@ -87,6 +87,7 @@ class MastodonCollector(Collector):
         return json_body(response)
 
     def fetch_page(self, target: Target, cursor: Any, state: dict, bound: Bound) -> Page:
+        """One page of the account's statuses (boosts and replies included), newest first."""
         # The top page is read whole, so recent statuses whose reply count grew get their
         # context again; deeper pages stop at the last run's newest status with since_id.
         params = {"limit": self.page_size, "max_id": cursor,

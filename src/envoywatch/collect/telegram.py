@@ -79,6 +79,7 @@ class TelegramCollector(Collector):
         return Channel(handle)
 
     def fetch_page(self, target: Channel, cursor: Any, state: dict, bound: Bound) -> Page:
+        """One preview page (`?before=` a message id), newest messages at the bottom."""
         response = self.http.get(f"{self.base_url}/s/{target.name}", params={"before": cursor})
         url = str(response.url)
         if response.status_code in (404, 410):
@@ -174,6 +175,7 @@ class TelegramCollector(Collector):
 
     @staticmethod
     def media(node: LexborNode) -> list[Media]:
+        """Photos, videos, documents and the link preview of a message."""
         found = []
         for photo in node.css("a.tgme_widget_message_photo_wrap"):
             match = BG_URL.search(str(photo.attributes.get("style") or ""))

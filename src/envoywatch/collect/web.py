@@ -85,6 +85,7 @@ class WebCollector(Collector):
         return Site(handle or address, self.rebase(address))
 
     def fetch_page(self, target: Site, cursor: Any, state: dict, bound: Bound) -> Page:
+        """The feed (found from the site's page the first time), fetched conditionally."""
         url = self.rebase(state["feed_url"]) if state.get("feed_url") else target.feed_url
         response = self.request(url, state if bound.since is None else {})
         if response.status_code == 304:
@@ -113,6 +114,7 @@ class WebCollector(Collector):
         return response
 
     def read_feed(self, target: Site, response: httpx.Response, state: dict, bound: Bound) -> Page:
+        """Entries newer than the bound as posts; remembers ETag and Last-Modified."""
         url = str(response.url)
         feed = feedparser.parse(response.content, response_headers={
             "content-location": url, "content-type": response.headers.get("content-type", "")})
@@ -135,6 +137,7 @@ class WebCollector(Collector):
         return page
 
     def entry(self, entry: Any, site: AccountRef, feed: Any, where: Location) -> Parsed:
+        """One feed entry as a Post: title and plain-text body, link, date, enclosures."""
         notes: list[str] = []
         title = html_text(entry.get("title"))
         content = entry.get("content") or []
