@@ -139,7 +139,7 @@ def list_accounts(store: Store, watched_only: bool = True) -> list[dict]:
     n_posts = (select(posts.c.account_id, func.count().label("n")).group_by(posts.c.account_id)
                .subquery())
     q = (select(accounts.c.id, accounts.c.platform, accounts.c.handle, accounts.c.platform_id,
-                accounts.c.display_name, accounts.c.watched, actors.c.name.label("actor"),
+                accounts.c.display_name, accounts.c.watched, accounts.c.url, actors.c.name.label("actor"),
                 actors.c.role, actors.c.sending_country, actors.c.host_country,
                 func.coalesce(n_posts.c.n, 0).label("posts"))
          .select_from(accounts.outerjoin(actors, accounts.c.actor_id == actors.c.id)
