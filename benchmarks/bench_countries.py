@@ -10,6 +10,7 @@ Run: `python benchmarks/bench_countries.py [N]`.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -20,7 +21,7 @@ from envoywatch.analysis.gazetteer import default_gazetteer
 from envoywatch.evaluation import REPO_EVALDATA, shared_data_dir
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from _common import save  # noqa: E402
+from _common import save
 
 WORD = re.compile(r"\w+")
 
@@ -75,6 +76,7 @@ def two_cores(posts) -> float:
 
 def main(n: int = 20_000) -> None:
     posts = workload(n)
+    load = os.getloadavg()[0]  # the machine is shared: posts/s depend on it, the ratio much less
     t0 = time.perf_counter()
     _init()
     build = time.perf_counter() - t0
@@ -84,6 +86,7 @@ def main(n: int = 20_000) -> None:
     save("countries", {
         "workload": {"posts": len(posts), "mean_chars": round(sum(len(t) for t, _, _ in posts) / len(posts), 1),
                      "sources": "evaldata/targets (kk/ru/en/zh) + DIPROMATS en/es tweets when present"},
+        "load_average_1min_at_start": round(load, 2),
         "gazetteer_build_seconds": round(build, 2),
         "tokenise_regex_posts_per_s": round(tok),
         "stage_posts_per_s_1_process": round(one),

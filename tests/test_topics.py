@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from envoywatch.analysis.base import Context, PostInput
-from envoywatch.analysis.topics import TopicsAnalyzer, default_head, discover_topics, predict_topics, taxonomy
+from envoywatch.analysis.topics import (
+    TopicsAnalyzer,
+    default_head,
+    discover_topics,
+    predict_topics,
+    taxonomy,
+)
 
 TAXONOMY = {
     "bilateral_cooperation", "trade_investment_bri", "covid19_health", "human_rights",

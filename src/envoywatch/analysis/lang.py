@@ -27,7 +27,7 @@ _SCRIPTS = {
 _KK = re.compile(r"[әғқңөұүһӘҒҚҢӨҰҮҺ]")
 _UK = re.compile(r"[їєґЇЄҐ]")
 # Common Kazakh words written without Kazakh-only letters ("Рахмет!", "мен", "деп").
-_KK_WORDS = re.compile(r"(?<!\w)(рахмет|мен|бен|пен|деп|жоқ|емес|осы|бар|жыл|елші|елшілігі)(?!\w)", re.I)
+_KK_WORDS = re.compile(r"(?<!\w)(рахмет|мен|бен|пен|деп|жоқ|емес|осы|бар|жыл|елші|елшілігі)(?!\w)", re.IGNORECASE)
 SAMPLE = 2000  # characters looked at; a 100 KB post is judged by its start
 
 
@@ -87,7 +87,7 @@ def _lingua(rx: re.Pattern[str], text: str, default: str, allowed: set[str]) -> 
         return default
     try:
         lang = _detector().detect_language_of(" ".join(words))
-    except Exception:  # lingua is a native extension; a bad input must not stop annotation
+    except (ValueError, RuntimeError, TypeError):  # a bad input must not stop annotation
         return default
     code = lang.iso_code_639_1.name.lower() if lang is not None else default
     return code if code in allowed else default

@@ -68,7 +68,7 @@ def stem_alternation(patterns: list[str]) -> str:
         for ch in prefix:
             node = node.setdefault(ch, {})
         node.setdefault("", []).append(rest)
-    parts = [_guard(set(k for k in trie if k)) + _node(trie)] if trie else []
+    parts = [_guard({k for k in trie if k}) + _node(trie)] if trie else []
     parts += [_guard(first_chars(p)) + f"(?:{p})" for p in loose]
     return "|".join(p for p in parts if p) or "(?!x)x"
 

@@ -18,7 +18,7 @@ def _when(value: Any) -> datetime | None:
     """A timezone-aware datetime (naive values are taken as UTC), or None."""
     if isinstance(value, str) and value:
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(value)
         except ValueError:
             return None
     if not isinstance(value, datetime):

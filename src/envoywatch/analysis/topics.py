@@ -52,7 +52,7 @@ def taxonomy() -> Taxonomy:
 
 def _kw_regex(stems: list[str]) -> re.Pattern[str]:
     parts = [s if re.search(r"[\u3400-\u9fff]", s) else r"(?<!\w)(?:" + s + ")" for s in stems]
-    return re.compile("|".join(parts), re.I)
+    return re.compile("|".join(parts), re.IGNORECASE)
 
 
 def keyword_scores(texts: Sequence[str]) -> np.ndarray:
@@ -198,7 +198,7 @@ def discover_topics(vecs: np.ndarray, langs: Sequence[str | None], texts: Sequen
     for c in range(k):
         idx = np.flatnonzero(km.labels_ == c)
         words = Counter(w for i in idx for w in set(_words(texts[i])))
-        out.append({"cluster": c, "size": int(len(idx)), "posts": idx.tolist(),
+        out.append({"cluster": c, "size": len(idx), "posts": idx.tolist(),
                     "top_terms": [w for w, _ in words.most_common(8)]})
     return sorted(out, key=lambda d: -d["size"])
 

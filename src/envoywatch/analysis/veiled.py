@@ -49,17 +49,14 @@ class Resolution:
 
 
 # Nouns every marker contains; posts without any of them skip the marker patterns entirely.
-_NOUNS = (
-    "country countries nation state power government politician media outlet circles forces "
-    "стран государств держав политик сил сми ел мемлекет саясаткер күш 国 政客 势力 媒体"
-).split()
+_NOUNS = ["country", "countries", "nation", "state", "power", "government", "politician", "media", "outlet", "circles", "forces", "стран", "государств", "держав", "политик", "сил", "сми", "ел", "мемлекет", "саясаткер", "күш", "国", "政客", "势力", "媒体"]
 
 
 @lru_cache(maxsize=1)
 def _data() -> tuple[re.Pattern[str], list[Clue], re.Pattern[str]]:
     d = yaml.safe_load((DATA_DIR / "veiled.yaml").read_text("utf-8"))
     markers = re.compile(grouped_cues({"s": d["markers"]["strong"], "k": d["markers"]["weak"]}))
-    clues = [Clue(c["code"], float(c["w"]), c["label"], re.compile(c["re"], re.I)) for c in d["clues"]]
+    clues = [Clue(c["code"], float(c["w"]), c["label"], re.compile(c["re"], re.IGNORECASE)) for c in d["clues"]]
     return markers, clues, re.compile(stem_alternation(_NOUNS))
 
 
