@@ -65,6 +65,7 @@ def main(n: int = 400) -> dict:
         "goal_ratio": 0.8,
         "note": "best of 3 runs each; replies stage embeds through Context like the pipeline",
         "machine": f"{platform.machine()} {os.cpu_count()} cpu, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}",
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n")
