@@ -26,7 +26,12 @@ VEILED = "?"
 # a sender counts as its own territory is treated like the sender.
 NEVER_TARGETS = frozenset({"HK", "MO"})
 OWN_PARTS = {"CN": frozenset({"HK", "MO", "TW"})}
-_CLAUSE_BREAK = re.compile(r"[,，.。;；:：!?！？]")
+# What may stand between a marker and the country it belongs to ("some politicians in Washington").
+_LINK = re.compile(
+    r"\s*(?:(?:in|of|from|at|like|such as|including|led by|в|во|из|на|как|типа|таких как|со стороны)\s+)?"
+    r"(?:the\s+)?",
+    re.I,
+)
 NEAR = 16  # "some politicians in Washington", "美国个别政客": a named country, not a veiled one
 KIND_CONFIDENCE = {"alias": 0.95, "cldr": 0.95, "compound": 0.9, "flag": 0.9, "leader": 0.85, "hashtag": 0.85}
 
@@ -85,7 +90,7 @@ def _named_nearby(k, mentions: list[Mention], text: str) -> bool:
     for m in mentions:
         if m.start <= k.start < m.end:
             return True
-        if 0 <= m.start - k.end <= NEAR and not _CLAUSE_BREAK.search(text, k.end, m.start):
+        if 0 <= m.start - k.end <= NEAR and _LINK.fullmatch(text, k.end, m.start):
             return True
         if 0 <= k.start - m.end <= 1:
             return True
