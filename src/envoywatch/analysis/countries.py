@@ -30,7 +30,7 @@ OWN_PARTS = {"CN": frozenset({"HK", "MO", "TW"})}
 _LINK = re.compile(
     r"\s*(?:(?:in|of|from|at|like|such as|including|led by|в|во|из|на|как|типа|таких как|со стороны)\s+)?"
     r"(?:the\s+)?",
-    re.I,
+    re.IGNORECASE,
 )
 NEAR = 16  # "some politicians in Washington", "美国个别政客": a named country, not a veiled one
 KIND_CONFIDENCE = {"alias": 0.95, "cldr": 0.95, "compound": 0.9, "flag": 0.9, "leader": 0.85, "hashtag": 0.85}

@@ -49,11 +49,7 @@ class Resolution:
 
 
 # Nouns every marker contains; posts without any of them skip the marker patterns entirely.
-_NOUNS = (
-    "country countries nation state power government politician media outlet circles forces "
-    "beacon champion defender bastion стран государств держав политик сил сми ел мемлекет "
-    "саясаткер күш маяк защитник оплот шамшыра үлгі 国 政客 势力 媒体 灯塔 卫士 捍卫者"
-).split()
+_NOUNS = ["country", "countries", "nation", "state", "power", "government", "politician", "media", "outlet", "circles", "forces", "beacon", "champion", "defender", "bastion", "стран", "государств", "держав", "политик", "сил", "сми", "ел", "мемлекет", "саясаткер", "күш", "маяк", "защитник", "оплот", "шамшыра", "үлгі", "国", "政客", "势力", "媒体", "灯塔", "卫士", "捍卫者"]
 
 
 @lru_cache(maxsize=1)
