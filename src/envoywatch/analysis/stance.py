@@ -21,7 +21,7 @@ from envoywatch.analysis.patterns import grouped_cues, lower_keep_len
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # Sentence ends: . ! ? followed by space (not the dots inside "U.S."), CJK stops, semicolons, lines.
 _SENT_END = re.compile(r"(?=[.!?…])(?<![A-Z]\.[A-Z])(?<!\b[A-Z])[.!?…]+(?=\s|$)|[。！？；;\n]+")
-_AGAINST = re.compile(r"(?:against|против|对|针对|向)\s*$", re.IGNORECASE)
+_AGAINST = re.compile(r"(?:against|против|对|针对|向)\s*#?$", re.IGNORECASE)
 _LOCATIVE = re.compile(r"(?:\bв|\bво|\bin|\bat|在)\s*$", re.IGNORECASE)
 _KK_DATIVE = re.compile(r"(?:ға|ге|қа|ке)$", re.IGNORECASE)
 HOST_PENALTY = 3.0  # a hostile cue must be this much closer to the host than to a third country
