@@ -63,15 +63,16 @@ def decide(model: PropagandaModel, probs: dict[str, np.ndarray], i: int, fast: b
     score = float(probs["propaganda"][i])
     cuts = model.meta.get("propaganda_cuts", {}).get(mode, {})
     is_prop = score >= cuts.get(lang or "", model.heads["propaganda"].cut(fast))
-    cond = {lab: float(probs[lab][i]) for lab in TECHNIQUES if lab in probs}
-    extra = model.meta.get("technique_extra", {}).get(mode, 0.5)
+    pre = "ru/" if lang == "ru" and "ru/loaded_language" in probs else ""
+    cond = {lab: float(probs[pre + lab][i]) for lab in TECHNIQUES if pre + lab in probs}
+    extra = model.meta.get("technique_extra" + ("_ru" if pre else ""), {}).get(mode, 0.5)
     techniques = []
     if is_prop and cond:
         top = max(cond, key=cond.get)
         chosen = [lab for lab, p in cond.items() if p >= extra or lab == top]
         techniques = sorted(({"label": lab, "score": round(score * cond[lab], 3)} for lab in chosen),
                             key=lambda t: -t["score"])
-    disc = score * probs["discrediting"][i] if "discrediting" in probs else score
+    disc = score * probs[pre + "discrediting"][i] if pre + "discrediting" in probs else score
     loaded = score * cond.get("loaded_language", 0.0)
     return {
         "propaganda": bool(is_prop),
