@@ -220,3 +220,43 @@ def test_arbitrary_json_never_raises(fmt: str, value: object, lines: bool) -> No
 @given(data=st.binary(max_size=512))
 def test_random_bytes_never_raise(fmt: str, data: bytes) -> None:
     run(fmt, data)
+
+
+# --- streaming: memory does not grow with the file ---------------------------------------------
+
+
+def _peak_while_reading(fmt: str, path: Path) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        for _ in SOURCES.get(fmt)().read(path, {}):
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("fmt", ["dipromats", "telegram", "twarc2"])
+def test_peak_memory_stays_flat_when_the_file_grows(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from envoywatch.sources import _jsonstream
+
+    monkeypatch.setattr(_jsonstream, "CHUNK", 1 << 16)  # both files many reads long
+    base = fixture_bytes(fmt)
+    peaks = []
+    for copies in (200, 800):
+        path = tmp_path / f"{copies}.json"
+        if fmt == "twarc2":
+            path.write_bytes((base.strip() + b"\n") * copies)
+        elif fmt == "dipromats":
+            item = json.dumps(json.loads(base)[0], indent=1)
+            path.write_text("[" + ",\n".join([item] * (copies * 3)) + "]")
+        else:
+            export = json.loads(base)
+            body = ",\n".join(json.dumps(m, ensure_ascii=False, indent=1) for m in export["messages"])
+            header = json.dumps({k: v for k, v in export.items() if k != "messages"})[:-1]
+            path.write_text(header + ', "messages": [' + ",\n".join([body] * copies) + "]}")
+        peaks.append(_peak_while_reading(fmt, path))
+    assert peaks[1] < peaks[0] * 1.3, peaks

@@ -14,7 +14,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-CHUNK = 1 << 20
+CHUNK = 1 << 20  # read size; tests lower it to see memory stay flat on small files
 MAX_ITEM = 256 * 1024 * 1024  # one record larger than this is a broken file, not a record
 
 # plain bytes and strings without escapes; a string with escapes stops it at its quote
@@ -62,9 +62,14 @@ class Buffer:
         self.data += chunk
         return True
 
-    def drop(self, pos: int) -> None:
+    def drop(self, pos: int) -> int:
+        """Forget the bytes before `pos`; returns where `pos` now is (compacting only when
+        at least half the window is spent, so copying stays linear in the file)."""
+        if pos < CHUNK // 2 or pos < len(self.data) // 2:
+            return pos
         self.data = self.data[pos:]
         self.base += pos
+        return 0
 
     def space(self, pos: int) -> int:
         """Position of the next byte that is not whitespace or a comma (reading on as needed)."""
@@ -119,7 +124,7 @@ def iter_json_pieces(path: Path, keys: frozenset[str] = frozenset(), skip_to: in
         buf = Buffer(f, skip_to)
         buf.more()
         if buf.base == 0 and buf.data.startswith(b"\xef\xbb\xbf"):
-            buf.drop(3)
+            buf.data, buf.base = buf.data[3:], 3
         pos = buf.space(0)
         first = buf.byte(pos)
         if first == ord("["):
@@ -128,17 +133,16 @@ def iter_json_pieces(path: Path, keys: frozenset[str] = frozenset(), skip_to: in
             yield from _members(buf, pos + 1, keys)
 
 
-def _array(buf: Buffer, pos: int, key: str | None) -> Generator[Piece, None, bool]:
-    """Items of the array whose "[" precedes `pos`; True when it closed (buffer after its "]")."""
+def _array(buf: Buffer, pos: int, key: str | None) -> Generator[Piece, None, int | None]:
+    """Items of the array whose "[" precedes `pos`; returns the position after its "]"."""
     while True:
         pos = buf.space(pos)
         char = buf.byte(pos)
         if char is None:
             yield key, True, buf.base + pos, None, "file ends inside the array (truncated)"
-            return False
+            return None
         if char == ord("]"):
-            buf.drop(pos + 1)
-            return True
+            return buf.drop(pos + 1)
         if char in OPEN:
             end, error = buf.end_of_value(pos)
         else:
@@ -146,10 +150,9 @@ def _array(buf: Buffer, pos: int, key: str | None) -> Generator[Piece, None, boo
             error = None if end is not None else "file ends inside a value (truncated)"
         if end is None:
             yield key, True, buf.base + pos, buf.data[pos:pos + 2000], error
-            return False
+            return None
         yield key, True, buf.base + pos, buf.data[pos:end], None
-        buf.drop(end)
-        pos = 0
+        pos = buf.drop(end)
 
 
 def _members(buf: Buffer, pos: int, keys: frozenset[str]) -> Iterator[Piece]:
@@ -171,9 +174,10 @@ def _members(buf: Buffer, pos: int, keys: frozenset[str]) -> Iterator[Piece]:
         if char is None:
             return
         if key in keys and char == ord("["):
-            if not (yield from _array(buf, pos + 1, key)):
+            after = yield from _array(buf, pos + 1, key)
+            if after is None:
                 return
-            pos = 0
+            pos = after
             continue
         if char in OPEN:
             end, error = buf.end_of_value(pos)
@@ -188,5 +192,4 @@ def _members(buf: Buffer, pos: int, keys: frozenset[str]) -> Iterator[Piece]:
             if scalar_end is None:
                 return
             end = scalar_end
-        buf.drop(end)
-        pos = 0
+        pos = buf.drop(end)
