@@ -44,8 +44,8 @@ class CrosspostParams:
     near_containment: float = 0.8
     near_length_ratio: float = 0.4  # an edited repost keeps most of the original, adds little
     translation_window_days: float = 3.0
-    translation_margin: float = 0.04
-    translation_floor: float = 0.35  # cosine of language-centred vectors
+    translation_margin: float = 0.15
+    translation_floor: float = 0.4  # cosine of language-centred vectors
 
 
 @dataclass
@@ -59,6 +59,7 @@ class Doc:
     created_at: datetime
     text: str
     norm: str = ""
+    sender: str | None = None  # sending country: translations are sought within one country's accounts
 
 
 @dataclass
@@ -154,8 +155,17 @@ def centre_by_language(docs: Sequence[Doc], vecs: np.ndarray) -> np.ndarray:
     return out / np.maximum(norms, 1e-9)
 
 
-def translation_pairs(docs: Sequence[Doc], vecs: np.ndarray, p: CrosspostParams) -> list[tuple[int, int]]:
-    """Mutual best matches across languages within the window, each clear of its runner-up."""
+def _same_sender(a: Doc, b: Doc) -> bool:
+    return a.sender is None or b.sender is None or a.sender == b.sender
+
+
+def translation_pairs(docs: Sequence[Doc], vecs: np.ndarray, p: CrosspostParams,
+                      group: Sequence[int] | None = None) -> list[tuple[int, int]]:
+    """Mutual best matches across languages within the window, each clear of its runner-up.
+
+    `group` gives each post's copy group (exact/near): a copy of the best match is not a runner-up.
+    """
+    group = group if group is not None else list(range(len(docs)))
     order = sorted(range(len(docs)), key=lambda i: docs[i].created_at)
     times = np.array([docs[i].created_at.timestamp() for i in order])
     win = p.translation_window_days * 86400
@@ -163,13 +173,14 @@ def translation_pairs(docs: Sequence[Doc], vecs: np.ndarray, p: CrosspostParams)
     for pos, i in enumerate(order):
         lo, hi = np.searchsorted(times, times[pos] - win), np.searchsorted(times, times[pos] + win, "right")
         cand = [order[k] for k in range(lo, hi) if docs[order[k]].lang != docs[i].lang
-                and docs[order[k]].lang and docs[i].lang]
+                and docs[order[k]].lang and docs[i].lang and _same_sender(docs[i], docs[order[k]])]
         if not cand:
             continue
         sims = vecs[cand] @ vecs[i]
         for lang in {docs[c].lang for c in cand}:
             idx = [k for k, c in enumerate(cand) if docs[c].lang == lang]
-            top = sorted(((float(sims[k]), cand[k]) for k in idx), reverse=True)[:2]
+            ranked = sorted(((float(sims[k]), cand[k]) for k in idx), reverse=True)
+            top = ranked[:1] + [t for t in ranked[1:] if group[t[1]] != group[ranked[0][1]]][:1]
             best[(i, lang)] = top
     pairs = []
     for (i, lang), top in best.items():
@@ -199,7 +210,7 @@ def find_clusters(docs: Sequence[Doc], vectors: dict[int, np.ndarray] | None = N
     if sub:
         sdocs = [docs[i] for i in sub]
         cvecs = centre_by_language(sdocs, np.stack([vectors[d.id] for d in sdocs]))
-        for i, j in translation_pairs(sdocs, cvecs, p):
+        for i, j in translation_pairs(sdocs, cvecs, p, [near_root[k] for k in sub]):
             uf.union(sub[i], sub[j])
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(docs)):
@@ -227,8 +238,8 @@ def _drop_forwards(docs: Sequence[Doc], members: list[int]) -> list[int]:
     return kept
 
 
-def _doc(p: PostRow, account: str) -> Doc:
-    return Doc(p.id, account, p.platform, p.lang, p.created_at, p.text)
+def _doc(p: PostRow, acc) -> Doc:
+    return Doc(p.id, acc.key, p.platform, p.lang, p.created_at, p.text, sender=acc.sending)
 
 
 def _stored_vectors(store, docs: list[Doc]) -> dict[int, np.ndarray]:
@@ -264,5 +275,5 @@ def detect_crossposts(store) -> list[Event]:
     """Cross-post clusters among watched accounts' own posts (not their replies)."""
     accs = watched_accounts(store)
     rows = {p.id: p for p in watched_posts(store)}
-    docs = [_doc(p, accs[p.account_id].key) for p in rows.values()]
+    docs = [_doc(p, accs[p.account_id]) for p in rows.values()]
     return [cluster_event(c, accs, rows) for c in find_clusters(docs, _stored_vectors(store, docs))]
