@@ -82,8 +82,18 @@ def test_latin1_and_nul_bytes_in_a_utf8_jsonl_line_are_replaced_and_noted() -> N
     data = line.replace(b"PLACEHOLDER", b"caf\xe9 \xcf\xf0\xe8\xe2\xe5\xf2 with\x00nul")
     items = run("twarc2", data)
     post = items[0].posts[0]
-    assert "caf\ufffd" in post.text and "\x00" not in post.text
-    assert any(u.startswith("note: invalid bytes replaced") for u in post.unmapped)
+    assert "Привет with" in post.text and "\x00" not in post.text  # a CP1251 line, read as such
+    assert "note: not UTF-8; decoded as CP1251" in post.unmapped
+    mixed = run("twarc2", line.replace(b"PLACEHOLDER", "Сәлем caf".encode() + b"\xe9"))[0].posts[0]
+    assert mixed.text.startswith("Сәлем caf\ufffd")  # valid UTF-8 kept, the stray byte replaced
+    assert any(u.startswith("note: invalid bytes replaced") for u in mixed.unmapped)
+
+
+def test_a_cp1251_csv_is_read_as_cp1251_and_noted() -> None:
+    data = fixture_bytes("crowdtangle").decode("utf-8").encode("cp1251", "replace")
+    posts = [p for i in run("crowdtangle", data) if isinstance(i, Parsed) for p in i.posts]
+    assert posts and posts[0].text.startswith("Некая страна")
+    assert "note: not UTF-8; decoded as CP1251" in posts[0].unmapped
 
 
 def test_cp1251_bytes_inside_a_streamed_json_array_do_not_stop_the_file() -> None:

@@ -247,21 +247,21 @@ class CleanStream(io.RawIOBase):
 def iter_json_items(
     path: Path, keys: Iterable[str] = (), skip_to: int = 0
 ) -> Iterator[tuple[str | None, bool, int, Any, str | None, bool]]:
-    """Stream records of a JSON document as (key, in_array, offset, value, error, repaired).
+    """Stream records of a JSON document as (key, in_array, offset, value, error, note).
 
     Records are the items of a root array, or of the top-level arrays (or objects) named by
     `keys`. A record that does not parse comes as its bytes, with the reason in error.
     """
     for key, in_array, offset, data, error in iter_json_pieces(path, frozenset(keys), skip_to):
         if error is not None or data is None:
-            yield key, in_array, offset, data, error or "unreadable record", False
+            yield key, in_array, offset, data, error or "unreadable record", None
             continue
         try:
-            value, repaired = loads_line(data)
+            value, note = loads_line(data)
         except (ValueError, RecursionError) as err:
-            yield key, in_array, offset, data, f"{err}"[:500], False
+            yield key, in_array, offset, data, f"{err}"[:500], None
             continue
-        yield key, in_array, offset, value, None, repaired
+        yield key, in_array, offset, value, None, note
 
 
 def json_head(head: bytes, max_events: int = 20000) -> tuple[dict[str, Any], list[str], str]:
@@ -333,18 +333,38 @@ def iter_lines(path: Path) -> Iterator[tuple[int, int, bytes]]:
                 yield number, start, line
 
 
-def loads_line(line: bytes) -> tuple[Any, bool]:
-    """Parse one JSON line; returns (value, repaired). Bad UTF-8 is replaced, not fatal."""
+def decode_bytes(data: bytes, encoding: str = "utf-8") -> tuple[str, str | None]:
+    """Text of bytes that should be UTF-8, with a note when they were not.
+
+    A run with no valid UTF-8 sequence at all is read as CP1251 when that gives Cyrillic
+    letters, else as CP1252 (Latin-1); mixed bytes keep the UTF-8 and replace the rest.
+    """
     try:
-        return orjson.loads(line), False
+        return data.decode(encoding), None
+    except UnicodeDecodeError:
+        pass
+    lenient = data.decode(encoding, "replace")
+    if encoding.replace("-", "").lower() == "utf8" and all(c == "\ufffd" or c.isascii() for c in lenient):
+        high = sum(1 for b in data if b >= 0x80)
+        cyrillic = data.decode("cp1251", "replace")
+        if sum(1 for c in cyrillic if "\u0400" <= c <= "\u04ff") >= 0.7 * high:
+            return cyrillic, "note: not UTF-8; decoded as CP1251"
+        return data.decode("cp1252", "replace"), "note: not UTF-8; decoded as CP1252"
+    return lenient, NOTE_REPLACED
+
+
+def loads_line(line: bytes) -> tuple[Any, str | None]:
+    """Parse one JSON line; returns (value, note). Bad bytes are repaired and noted, not fatal."""
+    try:
+        return orjson.loads(line), None
     except orjson.JSONDecodeError as err:
-        text = line.decode("utf-8", "replace")
+        text, note = decode_bytes(line)
         cleaned = text.translate(_CONTROL_CHARS)
         try:
             value = json.loads(cleaned)
         except (ValueError, RecursionError):
             raise ValueError(f"not valid JSON: {err}") from None
-        return value, True
+        return value, note or NOTE_REPLACED
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -357,7 +377,7 @@ def sniff_delimiter(sample: str) -> str:
     return best if counts[best] else ","
 
 
-def _decoded_lines(path: Path, encoding: str, state: dict[str, int]) -> Iterator[str]:
+def _decoded_lines(path: Path, encoding: str, state: dict[str, Any]) -> Iterator[str]:
     """Lines of a CSV decoded one by one, so each row knows its offset and repairs."""
     with open(path, "rb") as f:
         head = f.read(4)
@@ -369,26 +389,23 @@ def _decoded_lines(path: Path, encoding: str, state: dict[str, int]) -> Iterator
             state["offset"] += len(line)
             if number == 0 and line.startswith(codecs.BOM_UTF8):
                 line = line[3:]
-            try:
-                text = line.decode(encoding)
-            except UnicodeDecodeError:
-                text = line.decode(encoding, "replace")
-                state["repaired"] += 1
+            text, note = decode_bytes(line, encoding)
             if "\x00" in text:
-                text = text.replace("\x00", "")
-                state["repaired"] += 1
+                text, note = text.replace("\x00", ""), note or NOTE_REPLACED
+            if note:
+                state["notes"].append(note)
             yield text
 
 
-def _utf16_lines(f: BinaryIO, state: dict[str, int]) -> Iterator[str]:
+def _utf16_lines(f: BinaryIO, state: dict[str, Any]) -> Iterator[str]:
     wrapper = io.TextIOWrapper(f, encoding="utf-16", errors="replace", newline="")
     for text in wrapper:
         state["offset"] += len(text.encode("utf-16-le"))
         yield text
 
 
-def iter_csv(path: Path, options: dict[str, str] | None = None) -> Iterator[tuple[int, int, Any, bool]]:
-    """(row number, byte offset, dict row or csv.Error, repaired) for every data row, streaming.
+def iter_csv(path: Path, options: dict[str, Any] | None = None) -> Iterator[tuple[int, int, Any, str | None]]:
+    """(row number, byte offset, dict row or csv.Error, note) for every data row, streaming.
 
     Row number counts data rows from 1 (the header is row 0); a broken row gives its error.
     """
@@ -397,25 +414,25 @@ def iter_csv(path: Path, options: dict[str, str] | None = None) -> Iterator[tupl
     with open(path, "rb") as f:
         sample = f.read(65536).decode(encoding, "replace").lstrip("\ufeff")
     delimiter = options.get("delimiter") or sniff_delimiter(sample)
-    state = {"offset": 0, "repaired": 0}
+    state: dict[str, Any] = {"offset": 0, "notes": []}
     reader = csv.reader(_decoded_lines(path, encoding, state), delimiter=delimiter)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         return
     except csv.Error as err:
-        yield 1, 0, err, False
+        yield 1, 0, err, None
         return
     number = 0
     while True:
-        start, before = state["offset"], state["repaired"]
+        start, before = state["offset"], len(state["notes"])
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as err:
             number += 1
-            yield number, start, err, True
+            yield number, start, err, None
             continue
         if not row or not any(cell.strip() for cell in row):
             continue
@@ -423,7 +440,9 @@ def iter_csv(path: Path, options: dict[str, str] | None = None) -> Iterator[tupl
         record = dict(zip(header, row))
         if len(row) > len(header):
             record["__extra__"] = row[len(header):]
-        yield number, start, record, state["repaired"] != before
+        notes = state["notes"][before:]
+        state["notes"].clear()
+        yield number, start, record, notes[-1] if notes else None
 
 
 def csv_header(sample_text: str) -> list[str]:
@@ -459,12 +478,12 @@ def read_jsonl(path: Path, build: Builder) -> Iterator[Parsed | Reject]:
     for number, offset, line in iter_lines(path):
         where = Location(str(path), number, offset)
         try:
-            record, repaired = loads_line(line)
+            record, note = loads_line(line)
         except (ValueError, RecursionError) as err:
             yield Reject(where, str(err)[:500], raw_text(line))
             continue
         parsed = guarded(where, record, lambda r: build(r, where))
-        yield add_note(parsed, NOTE_REPLACED) if repaired else parsed
+        yield add_note(parsed, note) if note else parsed
 
 
 def read_json_items(
@@ -475,7 +494,7 @@ def read_json_items(
     With `wrap`, a record under a key is passed as {key: [item]} (or {key: value}).
     """
     number = 0
-    for key, in_array, offset, value, error, repaired in iter_json_items(path, keys, skip_to):
+    for key, in_array, offset, value, error, note in iter_json_items(path, keys, skip_to):
         number += 1
         where = Location(str(path), number, offset)
         if error is not None:
@@ -484,7 +503,7 @@ def read_json_items(
         if wrap and key is not None:
             value = {key: [value] if in_array else value}
         parsed = guarded(where, value, lambda r: build(r, where))
-        yield add_note(parsed, NOTE_REPLACED) if repaired else parsed
+        yield add_note(parsed, note) if note else parsed
 
 
 def add_note(parsed: Parsed | Reject, note: str) -> Parsed | Reject:

@@ -10,7 +10,6 @@ from typing import Any
 
 from envoywatch.domain import AccountRef, Location, Media, Parsed, Post, Reject
 from envoywatch.sources._util import (
-    NOTE_REPLACED,
     add_note,
     clean_text,
     csv_header,
@@ -68,14 +67,14 @@ class CrowdTangleSource(Source):
     def read(self, path: Path, options: dict[str, str] | None = None) -> Iterator[Parsed | Reject]:
         path, options = Path(path), options or {}
         kind: str | None = None
-        for number, offset, row, repaired in iter_csv(path, options):
+        for number, offset, row, note in iter_csv(path, options):
             where = Location(str(path), number, offset)
             if isinstance(row, csv.Error):
                 yield Reject(where, f"broken CSV row: {row}", "")
                 continue
             kind = kind or flavour(set(row)) or "unknown"
             parsed = guarded(where, row, lambda r: map_row(r, where, kind, options))
-            yield add_note(parsed, NOTE_REPLACED) if repaired else parsed
+            yield add_note(parsed, note) if note else parsed
 
 
 def map_row(row: dict[str, Any], where: Location, kind: str, options: dict[str, str]) -> Parsed | Reject:

@@ -15,7 +15,6 @@ from typing import Any
 
 from envoywatch.domain import PLATFORMS, POST_KINDS, AccountRef, Location, Parsed, Post, Reject
 from envoywatch.sources._util import (
-    NOTE_REPLACED,
     add_note,
     clean_text,
     guarded,
@@ -111,7 +110,7 @@ class GenericSource(Source):
 
 def read_csv_mapped(path: Path, mapping: dict[str, str], options: dict[str, str]) -> Iterator[Parsed | Reject]:
     checked = False
-    for number, offset, row, repaired in iter_csv(path, options):
+    for number, offset, row, note in iter_csv(path, options):
         where = Location(str(path), number, offset)
         if isinstance(row, csv.Error):
             yield Reject(where, f"broken CSV row: {row}", "")
@@ -120,7 +119,7 @@ def read_csv_mapped(path: Path, mapping: dict[str, str], options: dict[str, str]
             check_columns(mapping, [k for k in row if k != "__extra__"])
             checked = True
         parsed = guarded(where, row, lambda r: map_record(r, where, mapping))
-        yield add_note(parsed, NOTE_REPLACED) if repaired else parsed
+        yield add_note(parsed, note) if note else parsed
 
 
 def read_jsonl_mapped(path: Path, mapping: dict[str, str]) -> Iterator[Parsed | Reject]:
@@ -128,7 +127,7 @@ def read_jsonl_mapped(path: Path, mapping: dict[str, str]) -> Iterator[Parsed | 
     for number, offset, line in iter_lines(path):
         where = Location(str(path), number, offset)
         try:
-            record, repaired = loads_line(line)
+            record, note = loads_line(line)
         except (ValueError, RecursionError) as err:
             yield Reject(where, str(err)[:500], raw_text(line))
             continue
@@ -139,7 +138,7 @@ def read_jsonl_mapped(path: Path, mapping: dict[str, str]) -> Iterator[Parsed | 
             check_columns(mapping, list(record), REQUIRED)
             checked = True
         parsed = guarded(where, record, lambda r: map_record(r, where, mapping))
-        yield add_note(parsed, NOTE_REPLACED) if repaired else parsed
+        yield add_note(parsed, note) if note else parsed
 
 
 def map_record(record: dict[str, Any], where: Location, mapping: dict[str, str]) -> Parsed | Reject:
