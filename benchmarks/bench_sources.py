@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import WORK, save, tweet, write_twarc_pages  # noqa: E402
+from _common import WORK, save, tweet, write_twarc_pages
 
 CHILD = r"""
 import resource, sys, time
@@ -77,7 +77,7 @@ def write_array(path: Path, mb: int, make, wrapper: str | None) -> Path:
 
 def run_child(kind: str, fmt: str, path: Path) -> dict:
     out = subprocess.run([sys.executable, "-c", CHILD, kind, fmt, str(path)],
-                         capture_output=True, text=True, timeout=3600)
+                         capture_output=True, text=True, timeout=3600, check=False)
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1][:300]}
     n, secs, rss = out.stdout.split()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -76,7 +76,7 @@ def test_every_post_satisfies_the_domain_contract(name: str) -> None:
             assert post.platform in PLATFORMS and post.kind in POST_KINDS
             assert post.platform_id and isinstance(post.text, str)
             assert post.author.handle or post.author.platform_id
-            assert post.created_at is None or post.created_at.tzinfo == timezone.utc
+            assert post.created_at is None or post.created_at.tzinfo == UTC
             assert post.raw is not None
             assert all(isinstance(u, str) for u in post.unmapped)
             assert all(isinstance(m, str) for m in post.mentions + post.hashtags)

@@ -6,10 +6,11 @@ import codecs
 import csv
 import io
 import json
+import math
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -82,7 +83,7 @@ def to_int(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return int(value) if value == value and abs(value) < 1e18 else None
+        return int(value) if not math.isnan(value) and abs(value) < 1e18 else None
     if isinstance(value, str):
         digits = value.strip().replace(",", "").replace(" ", "")
         if digits.lstrip("-").isdigit() and len(digits) < 19:
@@ -160,14 +161,14 @@ def parse_time(value: Any) -> datetime | None:
 def _from_epoch(seconds: float) -> datetime:
     if abs(seconds) > 1e11:  # milliseconds
         seconds /= 1000
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def _parse_text_time(text: str) -> datetime | None:
     parts = text.rsplit(" ", 1)
     if len(parts) == 2 and parts[1].upper() in _TZ_ABBR and ":" in parts[0]:
         base = datetime.fromisoformat(parts[0].replace("T", " "))
-        return (base - timedelta(hours=_TZ_ABBR[parts[1].upper()])).replace(tzinfo=timezone.utc)
+        return (base - timedelta(hours=_TZ_ABBR[parts[1].upper()])).replace(tzinfo=UTC)
     for parse in (_iso, lambda t: datetime.strptime(t, _V11), parsedate_to_datetime):
         try:
             dt = parse(text)
@@ -186,8 +187,8 @@ def _iso(text: str) -> datetime:
 
 def _aware(dt: datetime) -> datetime:
     if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
 
 
 # --- byte streams -------------------------------------------------------------------------
@@ -455,22 +456,20 @@ def csv_header(sample_text: str) -> list[str]:
     return [h.strip().lstrip("\ufeff") for h in row]
 
 
+Builder = Callable[[Any, Location], "Parsed | Reject"]
+
+
 # --- guarding -----------------------------------------------------------------------------
 
 
-def guarded(
-    where: Location, record: Any, build: Callable[[Any], Parsed | Reject]
-) -> Parsed | Reject:
+def guarded(where: Location, record: Any, build: Builder) -> Parsed | Reject:
     """Map one record; any error in a hostile record becomes a Reject instead of an exception."""
     try:
-        return build(record)
+        return build(record, where)
     except RecursionError:
         return Reject(where, "record nested too deeply", raw_text(record))
     except Exception as err:  # noqa: BLE001 - one bad record must never stop a file
         return Reject(where, f"cannot map record: {type(err).__name__}: {err}"[:500], raw_text(record))
-
-
-Builder = Callable[[Any, Location], "Parsed | Reject"]
 
 
 def read_jsonl(path: Path, build: Builder) -> Iterator[Parsed | Reject]:
@@ -482,7 +481,7 @@ def read_jsonl(path: Path, build: Builder) -> Iterator[Parsed | Reject]:
         except (ValueError, RecursionError) as err:
             yield Reject(where, str(err)[:500], raw_text(line))
             continue
-        parsed = guarded(where, record, lambda r: build(r, where))
+        parsed = guarded(where, record, build)
         yield add_note(parsed, note) if note else parsed
 
 
@@ -502,7 +501,7 @@ def read_json_items(
             continue
         if wrap and key is not None:
             value = {key: [value] if in_array else value}
-        parsed = guarded(where, value, lambda r: build(r, where))
+        parsed = guarded(where, value, build)
         yield add_note(parsed, note) if note else parsed
 
 

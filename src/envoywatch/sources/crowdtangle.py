@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,7 @@ class CrowdTangleSource(Source):
                 yield Reject(where, f"broken CSV row: {row}", "")
                 continue
             kind = kind or flavour(set(row)) or "unknown"
-            parsed = guarded(where, row, lambda r: map_row(r, where, kind, options))
+            parsed = guarded(where, row, partial(map_row, kind=kind, options=options))
             yield add_note(parsed, note) if note else parsed
 
 

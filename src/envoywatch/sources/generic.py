@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ def read_csv_mapped(path: Path, mapping: dict[str, str], options: dict[str, str]
         if not checked:
             check_columns(mapping, [k for k in row if k != "__extra__"])
             checked = True
-        parsed = guarded(where, row, lambda r: map_record(r, where, mapping))
+        parsed = guarded(where, row, partial(map_record, mapping=mapping))
         yield add_note(parsed, note) if note else parsed
 
 
@@ -137,7 +138,7 @@ def read_jsonl_mapped(path: Path, mapping: dict[str, str]) -> Iterator[Parsed | 
         if not checked:
             check_columns(mapping, list(record), REQUIRED)
             checked = True
-        parsed = guarded(where, record, lambda r: map_record(r, where, mapping))
+        parsed = guarded(where, record, partial(map_record, mapping=mapping))
         yield add_note(parsed, note) if note else parsed
 
 

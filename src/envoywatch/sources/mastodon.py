@@ -88,7 +88,7 @@ def single_status(path: Path) -> Parsed | Reject:
         status, _ = loads_line(data)
     except (ValueError, RecursionError) as err:
         return Reject(where, str(err)[:500], raw_text(data))
-    return guarded(where, status, lambda r: map_status_record(r, where))
+    return guarded(where, status, map_status_record)
 
 
 def html_to_text(html: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,7 @@ class XArchiveSource(Source):
         skip = len(head) - len(_strip_bom(head))
         match = YTD_PREFIX.match(head[skip:])
         owner = archive_owner(path, options or {})
-        build = lambda record, where: map_item(record, where, owner)  # noqa: E731
+        build = partial(map_item, owner=owner)
         return read_json_items(path, build, skip_to=skip + (match.end() if match else 0))
 
 
