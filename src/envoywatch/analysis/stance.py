@@ -58,8 +58,9 @@ class Cue:
 
 
 @lru_cache(maxsize=1)
-def cue_pattern() -> re.Pattern[str]:
-    """All cues as one regex over lower-cased text; groups v/w (victim after/before), x, f."""
+def cue_patterns() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
+    """All cues as one merged regex over lower-cased text, plus one regex per kind of cue
+    (v/w: victim after/before, x: other hostile, f: friendly) to tell a match's kind."""
     data = yaml.safe_load((DATA_DIR / "stance.yaml").read_text("utf-8"))
     hostile = [p for lang in data["hostile"].values() for p in lang]
     groups = {
@@ -69,7 +70,9 @@ def cue_pattern() -> re.Pattern[str]:
         "f": [p for lang in data["friendly"].values() for p in lang],
     }
     quotes = [q.lower() for q in data.get("hostile_quotes", [])]
-    return re.compile(grouped_cues(groups, quotes))
+    merged = re.compile(grouped_cues({None: [p for g in groups.values() for p in g]}, quotes))
+    kinds = {k: re.compile(grouped_cues({None: v})) for k, v in groups.items()}
+    return merged, kinds
 
 
 def prepare(text: str) -> str:
@@ -79,13 +82,16 @@ def prepare(text: str) -> str:
 
 def find_cues(low: str) -> list[Cue]:
     """Every cue in a prepared (lower-cased) text, in text order."""
+    merged, kinds = cue_patterns()
     out = []
-    for m in cue_pattern().finditer(low):
-        g = m.groupdict()
-        friendly = bool(g.get("f") or g.get("hf"))
-        out.append(Cue(m.start(), m.end(), not friendly, bool(g.get("v") or g.get("hv")),
-                       bool(g.get("w") or g.get("hw")), m.group(0).strip()[:40]))
+    for m in merged.finditer(low):
+        kind = next((k for k, rx in kinds.items() if _same(rx.match(low, m.start()), m)), "x")
+        out.append(Cue(m.start(), m.end(), kind != "f", kind == "v", kind == "w", m.group(0).strip()[:40]))
     return out
+
+
+def _same(a: re.Match[str] | None, b: re.Match[str]) -> bool:
+    return a is not None and a.end() == b.end()
 
 
 def sentence_ends(text: str) -> list[int]:

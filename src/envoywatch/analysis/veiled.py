@@ -53,18 +53,19 @@ _NOUNS = ["country", "countries", "nation", "state", "power", "government", "pol
 
 
 @lru_cache(maxsize=1)
-def _data() -> tuple[re.Pattern[str], list[Clue], re.Pattern[str]]:
+def _data() -> tuple[re.Pattern[str], list[Clue], re.Pattern[str], re.Pattern[str]]:
     d = yaml.safe_load((DATA_DIR / "veiled.yaml").read_text("utf-8"))
     markers = re.compile(grouped_cues({"s": d["markers"]["strong"], "k": d["markers"]["weak"]}))
     clues = [Clue(c["code"], float(c["w"]), c["label"], re.compile(c["re"], re.IGNORECASE)) for c in d["clues"]]
-    return markers, clues, re.compile(stem_alternation(_NOUNS))
+    strong_clues = re.compile("|".join(f"(?:{c.rx.pattern})" for c in clues if c.weight >= 1.0), re.IGNORECASE)
+    return markers, clues, re.compile(stem_alternation(_NOUNS)), strong_clues
 
 
 def find_markers(text: str, ends: list[int], hostile_sents: Callable[[], set[int]]) -> list[Marker]:
     """Strong markers anywhere; weak ones ("some countries") in hostile sentences or with clues."""
-    rx, clues, nouns = _data()
+    rx, _, _, strong_clues = _data()
     t = lower_keep_len(normalise(text))
-    if not nouns.search(t):
+    if not any(n in t for n in _NOUNS):  # substring tests in C beat one big regex here
         return []
     out: list[Marker] = []
     has_clue = hostile = None
@@ -75,7 +76,7 @@ def find_markers(text: str, ends: list[int], hostile_sents: Callable[[], set[int
                 hostile = hostile_sents()
             if bisect.bisect_right(ends, m.start()) not in hostile:
                 if has_clue is None:
-                    has_clue = any(c.weight >= 1.0 and c.rx.search(t) for c in clues)
+                    has_clue = strong_clues.search(t) is not None
                 if not has_clue:
                     continue
         out.append(Marker(m.start(), m.end(), text[m.start() : m.end()], bool(g.get("s") or g.get("hs"))))
