@@ -67,8 +67,14 @@ def account_condition(value: str):
     return or_(accounts.c.handle == v.lower(), actors.c.name == value.strip())
 
 
+def account_label(platform: str, handle: str | None, platform_id: str | None = None) -> str:
+    """"platform:handle", or the platform's own id for accounts without a public handle."""
+    return f"{platform}:{handle or platform_id or '?'}"
+
+
 def _base() -> Select:
-    return (select(posts, accounts.c.handle, accounts.c.watched, actors.c.name.label("actor"),
+    return (select(posts, accounts.c.handle, accounts.c.platform_id.label("account_pid"),
+                   accounts.c.watched, actors.c.name.label("actor"),
                    actors.c.id.label("actor_id"), annotations.c.data.label("annotation"))
             .select_from(posts.join(accounts, posts.c.account_id == accounts.c.id)
                          .outerjoin(actors, accounts.c.actor_id == actors.c.id)
@@ -114,7 +120,8 @@ def post_dict(r) -> dict[str, Any]:
     ann = m["annotation"] or {}
     out = {
         "id": m["id"], "platform": m["platform"], "platform_id": m["platform_id"],
-        "account": f"{m['platform']}:{m['handle']}", "actor": m["actor"], "watched": bool(m["watched"]),
+        "account": account_label(m["platform"], m["handle"], m["account_pid"]), "actor": m["actor"],
+        "watched": bool(m["watched"]),
         "created_at": iso(m["created_at"]), "text": m["text"], "kind": m["kind"],
         "in_reply_to": m["in_reply_to"], "url": m["url"], "has_media": bool(m["has_media"]),
         "metrics": m["metrics"] or {}, "lang": ann.get("lang") or m["lang"], "analysed": bool(ann),
@@ -204,9 +211,10 @@ def evidence_refs(conn, ids: list[int]) -> dict[int, dict]:
     refs: dict[int, dict] = {}
     for i in range(0, len(ids), 500):
         q = (select(posts.c.id, posts.c.platform_id, posts.c.url, posts.c.created_at, posts.c.platform,
-                    accounts.c.handle)
+                    accounts.c.handle, accounts.c.platform_id.label("account_pid"))
              .join(accounts, posts.c.account_id == accounts.c.id).where(posts.c.id.in_(ids[i : i + 500])))
         for r in conn.execute(q):
             refs[r.id] = {"id": r.id, "platform_id": r.platform_id, "url": r.url,
-                          "account": f"{r.platform}:{r.handle}", "created_at": iso(r.created_at)}
+                          "account": account_label(r.platform, r.handle, r.account_pid),
+                          "created_at": iso(r.created_at)}
     return refs
