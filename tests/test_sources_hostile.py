@@ -6,6 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -51,8 +52,10 @@ def run(fmt: str, data: bytes, name: str = "input") -> list[Parsed | Reject]:
         assert item.where.line is not None
         if isinstance(item, Reject):
             assert item.reason and len(item.raw) <= 2000
+            orjson.dumps({"raw": item.raw, "reason": item.reason})  # the rejects file can hold it
         else:
             for post in item.posts:
+                orjson.dumps(post.raw, default=str, option=orjson.OPT_NON_STR_KEYS)  # storable
                 assert isinstance(post.text, str) and len(post.text) <= MAX_TEXT
                 assert "\x00" not in post.text and post.platform_id
     return items
@@ -270,3 +273,13 @@ def test_peak_memory_stays_flat_when_the_file_grows(
             path.write_text(header + ', "messages": [' + ",\n".join([body] * copies) + "]}")
         peaks.append(_peak_while_reading(fmt, path))
     assert peaks[1] < peaks[0] * 1.3, peaks
+
+
+def test_lone_surrogate_escapes_are_replaced_so_records_can_be_stored() -> None:
+    line = fixture_bytes("zeeschuimer").splitlines()[0].replace(b"\\u041c", b"\\ud800")
+    line = line.replace("Мені".encode(), b"\\ud800\\u0435\\u043d\\u0456")
+    post = run("zeeschuimer", line)[0].posts[0]
+    assert post.text.startswith("@EmbassyExample ?ені")
+    items = json.loads(fixture_bytes("dipromats"))
+    data = json.dumps(items[:1]).replace("Some", "\\ud83dSome", 1).encode()
+    assert run("dipromats", data)[0].posts[0].text.startswith("?Some")

@@ -27,6 +27,7 @@ NOTE_REPLACED = "note: invalid bytes replaced (not UTF-8 or control characters)"
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 13))
 _CONTROL_CHARS = {c: None for c in range(32) if c not in (9, 10, 13)}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 csv.field_size_limit(min(sys.maxsize, CSV_FIELD_LIMIT))
@@ -363,9 +364,22 @@ def loads_line(line: bytes) -> tuple[Any, str | None]:
         cleaned = text.translate(_CONTROL_CHARS)
         try:
             value = json.loads(cleaned)
+            if _ESCAPED_SURROGATE.search(cleaned):
+                value = _scrub(value)
         except (ValueError, RecursionError):
             raise ValueError(f"not valid JSON: {err}") from None
         return value, note or NOTE_REPLACED
+
+
+def _scrub(value: Any) -> Any:
+    """Replace lone surrogates (from escapes like \\ud800) so the record can be stored as JSON."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    return value
 
 
 # --- CSV ----------------------------------------------------------------------------------
