@@ -18,7 +18,10 @@ SPLITS = ("dev", "test")
 
 def load_split(area: str, split: str, root: Path | None = None) -> list[dict[str, Any]]:
     """Labelled rows of one split of evaldata/<area>/."""
-    path = (root or REPO_EVALDATA) / area / f"{split}.jsonl"
+    return _read((root or REPO_EVALDATA) / area / f"{split}.jsonl")
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
@@ -65,12 +68,13 @@ def predict_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @evaluation("targets")
-def eval_targets(split: str = "all", show_errors: bool = False, **_: Any) -> Report:
-    """Targets exact match and veiled resolution on evaldata/targets (dev and test splits)."""
-    report: Report = {"measured_on": "evaldata/targets (written by the envoywatch team; en/ru/kk/zh)",
+def eval_targets(split: str = "all", show_errors: bool = False, path: str | None = None, **_: Any) -> Report:
+    """Targets exact match and veiled resolution on evaldata/targets (dev and test splits), or
+    on any file of the same shape (`path`, or `--split NAME` for evaldata/targets/NAME.jsonl)."""
+    report: Report = {"measured_on": path or "evaldata/targets (written by the envoywatch team; en/ru/kk/zh)",
                       "goals": {"targets_exact_match": 0.90, "veiled_resolved": 0.85}}
-    for s in SPLITS if split == "all" else (split,):
-        rows = load_split("targets", s)
+    for s in (("file",) if path else SPLITS if split == "all" else (split,)):
+        rows = _read(Path(path)) if path else load_split("targets", s)
         res = score_targets(rows, predict_targets(rows))
         if not show_errors:
             res["errors"] = len(res["errors"])
