@@ -20,7 +20,12 @@ from envoywatch.analysis.patterns import grouped_cues, lower_keep_len
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # Sentence ends: . ! ? followed by space (not the dots inside "U.S."), CJK stops, semicolons, lines.
-_SENT_END = re.compile(r"(?=[.!?…])(?<![A-Z]\.[A-Z])(?<!\b[A-Z])[.!?…]+(?=\s|$)|[。！？；;\n]+")
+_SENT_END = re.compile(
+    r"(?=[.!?…])(?<![A-Z]\.[A-Z])(?<!\b[A-Z])[.!?…]+(?=\s|$)|[。！？；;\n]+"
+    # a contrast starts a new clause: "…, while the US …", «…, ал АҚШ …», «…，而美国…»
+    r"|,?\s+(?=(?:while|whereas|but|а|но|однако|тогда как|ал|бірақ|алайда)\s)|，(?=而|但|却)",
+    re.IGNORECASE,
+)
 _AGAINST = re.compile(r"(?:against|против|对|针对|向)\s*#?$", re.IGNORECASE)
 _LOCATIVE = re.compile(r"(?:\bв|\bво|\bin|\bat|在)\s*$", re.IGNORECASE)
 _KK_DATIVE = re.compile(r"(?:ға|ге|қа|ке)$", re.IGNORECASE)
