@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from test_events import T0, Workspace, build_case
 from typer.testing import CliRunner
 
 from envoywatch.cli import app
 from envoywatch.events import detect_all
 from envoywatch.story import build_story, render_html, render_markdown, render_text
-from test_events import T0, Workspace, build_case
 
 
 @pytest.fixture(scope="module")

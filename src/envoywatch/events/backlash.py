@@ -18,7 +18,14 @@ import numpy as np
 from scipy import stats
 from sqlalchemy import case, func
 
-from envoywatch.events._data import PostRow, parent, posts_by_id, replies_query, watched_accounts, watched_posts
+from envoywatch.events._data import (
+    PostRow,
+    parent,
+    posts_by_id,
+    replies_query,
+    watched_accounts,
+    watched_posts,
+)
 from envoywatch.events.base import Event, detector
 from envoywatch.store.schema import annotations, posts
 
@@ -105,11 +112,9 @@ def merge_waves(flagged: list[dict], gap_days: float) -> list[list[dict]]:
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 _NOISE = re.compile(r"(?:https?://|www\.)\S*|(?<!\w)[@#][\w.\-]+")
-_STOP = set("""this that with have from they their there what your about would should which were been will
-just like them than then when only also into more some such very this these those because does""".split()) | set(
-    """это этот эта как что так для его она они вас вам нам все всех еще уже только если когда тоже даже
-    чтобы было были будет есть нет при над под про без может очень почему""".split()) | set(
-    """және бұл мен сен біз сіз олар үшін емес деп бар жоқ қалай неге тек""".split())
+_STOP = set(["this", "that", "with", "have", "from", "they", "their", "there", "what", "your", "about", "would", "should", "which", "were", "been", "will", "just", "like", "them", "than", "then", "when", "only", "also", "into", "more", "some", "such", "very", "this", "these", "those", "because", "does"]) | set(
+    ["это", "этот", "эта", "как", "что", "так", "для", "его", "она", "они", "вас", "вам", "нам", "все", "всех", "еще", "уже", "только", "если", "когда", "тоже", "даже", "чтобы", "было", "были", "будет", "есть", "нет", "при", "над", "под", "про", "без", "может", "очень", "почему"]) | set(
+    ["және", "бұл", "мен", "сен", "біз", "сіз", "олар", "үшін", "емес", "деп", "бар", "жоқ", "қалай", "неге", "тек"])
 
 
 def _themes(replies: list[PostRow], limit: int = 5) -> list[dict]:

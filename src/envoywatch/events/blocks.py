@@ -23,10 +23,10 @@ from envoywatch.timeutil import as_utc, iso
 
 # "blocked me on Twitter", said in the embassy's Telegram group, points at its X account.
 _PLATFORM_WORDS = {
-    "x": re.compile(r"twitter|твит+ер|x\.com|推特", re.I),
-    "facebook": re.compile(r"facebook|фейсбук|фб\b|\bfb\b|脸书", re.I),
-    "telegram": re.compile(r"telegram|телеграм", re.I),
-    "instagram": re.compile(r"instagram|инстаграм", re.I),
+    "x": re.compile(r"twitter|твит+ер|x\.com|推特", re.IGNORECASE),
+    "facebook": re.compile(r"facebook|фейсбук|фб\b|\bfb\b|脸书", re.IGNORECASE),
+    "telegram": re.compile(r"telegram|телеграм", re.IGNORECASE),
+    "instagram": re.compile(r"instagram|инстаграм", re.IGNORECASE),
 }
 _parent = aliased(posts)
 _root = aliased(posts)
@@ -155,10 +155,7 @@ def account_event(acc: WatchedAccount, reports: list[dict], records: list[dict])
         else:
             first[rep["reporter"]] = rep
     people = list(first.values())
-    series, seen = {}, 0
-    for rep in people:
-        seen += 1
-        series[(rep["date"] or "")[:10]] = seen
+    series = {(rep["date"] or "")[:10]: n for n, rep in enumerate(people, start=1)}
     dates = [as_utc(r["date"]) for r in people if r["date"]] + [as_utc(b["created_at"]) for b in records
                                                                  if b["created_at"]]
     shots = sum(r["screenshot"] for r in people)

@@ -15,15 +15,15 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
 from envoywatch.events._data import PostRow, watched_accounts, watched_posts
 from envoywatch.events.base import Event, detector
 
-_URL = re.compile(r"(?:https?://|www\.)\S*|\b\S+\.(?:com|org|net|ru|kz|cn|gov)/\S*", re.I)
-_RT = re.compile(r"^\s*(?:RT|MT|via)\s*@[\w.\-]+:?\s*", re.I)
+_URL = re.compile(r"(?:https?://|www\.)\S*|\b\S+\.(?:com|org|net|ru|kz|cn|gov)/\S*", re.IGNORECASE)
+_RT = re.compile(r"^\s*(?:RT|MT|via)\s*@[\w.\-]+:?\s*", re.IGNORECASE)
 _MENTION = re.compile(r"(?<!\w)@[\w.\-]+")
 _NONWORD = re.compile(r"[\W_]+", re.UNICODE)
 MAX_CHARS = 5000  # a copy is recognised from its first few thousand characters
@@ -127,7 +127,7 @@ def near_pass(docs: Sequence[Doc], uf: _UnionFind, p: CrosspostParams) -> None:
         mh = MinHash(num_perm=p.num_perm)
         mh.update_batch([s.encode() for s in sh[i]])
         for j in lsh.query(mh):
-            if uf.find(i) != uf.find(j) and _overlap_ok(sh[i], sh[j], docs[i], docs[j], p):
+            if uf.find(i) != uf.find(j) and _overlap_ok(sh[i], sh[j], d, docs[j], p):
                 uf.union(i, j)
         lsh.insert(i, mh)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+
 from envoywatch.events.shifts import COUNTRY_NAMES
 
 
