@@ -15,10 +15,10 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
 
-from envoywatch.analysis.base import Context, PostInput  # noqa: E402
-from envoywatch.analysis.embed import embed_passages  # noqa: E402
-from envoywatch.analysis.propaganda import PropagandaAnalyzer  # noqa: E402
-from envoywatch.evaluation import REPO_EVALDATA, shared_data_dir  # noqa: E402
+from envoywatch.analysis.base import Context, PostInput
+from envoywatch.analysis.embed import embed_passages
+from envoywatch.analysis.propaganda import PropagandaAnalyzer
+from envoywatch.evaluation import REPO_EVALDATA, shared_data_dir
 
 OUT = Path(__file__).with_name("results") / "propaganda.json"
 

@@ -42,11 +42,12 @@ def undiplomatic_score(discrediting: np.ndarray, loaded: np.ndarray) -> np.ndarr
 def score_texts(model: PropagandaModel, texts: Sequence[str], emb: np.ndarray | None) -> dict[str, np.ndarray]:
     """Calibrated probability of every head for each text; empty or wordless texts score 0."""
     fast = emb is None
-    feats: dict[str, Any] = featurise(texts, model.spec, [b for b in model.blocks(fast) if b != "emb"])
+    norm = [normalise(t) for t in texts]
+    feats: dict[str, Any] = featurise(norm, model.spec, [b for b in model.blocks(fast) if b != "emb"], True)
     if not fast:
         feats["emb"] = emb
     probs = {name: head.prob(feats, fast) for name, head in model.heads.items()}
-    blank = np.array([not _WORDLIKE.search(normalise(t)) for t in texts], bool)
+    blank = np.array([not _WORDLIKE.search(t) for t in norm], bool)
     for p in probs.values():
         p[blank] = 0.0
     return probs

@@ -45,7 +45,8 @@ class NgramSpec:
 
 @lru_cache(maxsize=4)
 def _vectorizers(spec: NgramSpec) -> dict[str, HashingVectorizer]:
-    common = dict(alternate_sign=False, binary=True, norm="l2", lowercase=False, dtype=np.float32)
+    common = {"alternate_sign": False, "binary": True, "norm": "l2", "lowercase": False,
+              "dtype": np.float32}
     return {
         "word": HashingVectorizer(
             analyzer="word", ngram_range=(1, 2), n_features=1 << spec.word_bits,
@@ -57,9 +58,10 @@ def _vectorizers(spec: NgramSpec) -> dict[str, HashingVectorizer]:
     }
 
 
-def featurise(texts: Sequence[str], spec: NgramSpec, blocks: Sequence[str]) -> dict[str, sparse.csr_matrix]:
-    """Hashed sparse features per block ('word', 'char') of the normalised texts."""
-    norm = [normalise(t) for t in texts]
+def featurise(texts: Sequence[str], spec: NgramSpec, blocks: Sequence[str],
+              normalised: bool = False) -> dict[str, sparse.csr_matrix]:
+    """Hashed sparse features per block ('word', 'char') of the (normalised) texts."""
+    norm = list(texts) if normalised else [normalise(t) for t in texts]
     vecs = _vectorizers(spec)
     return {b: vecs[b].transform(norm) for b in blocks}
 

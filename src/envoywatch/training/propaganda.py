@@ -7,16 +7,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
 from envoywatch.analysis.propaganda_model import (
-    MODEL_PATH, Head, Linear, NgramSpec, PropagandaModel, Stack, featurise,
+    MODEL_PATH,
+    Head,
+    Linear,
+    NgramSpec,
+    PropagandaModel,
+    Stack,
+    featurise,
 )
 from envoywatch.training import trainer
 from envoywatch.training.propaganda_data import (
-    DISCREDITING, TECHNIQUES, Corpus, EmbeddingIndex, embedding_plan, load_all, split_holdouts,
+    DISCREDITING,
+    TECHNIQUES,
+    Corpus,
+    EmbeddingIndex,
+    embedding_plan,
+    load_all,
+    split_holdouts,
 )
 
 SEED = 0
@@ -75,7 +86,8 @@ def pool(corpora: list[Corpus], index: EmbeddingIndex, spec: NgramSpec) -> Rows:
 
 
 def _take(x, idx: np.ndarray):
-    return x[idx] if not sparse.issparse(x) else x[idx]
+    """Rows of a dense or sparse feature block."""
+    return x[idx]
 
 
 def _fit_linear(x, y: np.ndarray, w: np.ndarray, c: float) -> Linear:

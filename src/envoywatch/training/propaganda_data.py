@@ -81,7 +81,7 @@ class Corpus:
 
     def subset(self, keep: np.ndarray, name: str) -> Corpus:
         idx = np.flatnonzero(keep)
-        pick = lambda xs: [xs[i] for i in idx]  # noqa: E731
+        pick = lambda xs: [xs[i] for i in idx]
         return Corpus(name, self.lang, pick(self.texts), pick(self.y), pick(self.techniques), pick(self.groups))
 
     def key(self) -> str:
