@@ -28,6 +28,7 @@ _SENT_END = re.compile(
 )
 _AGAINST = re.compile(r"(?:against|против|对|针对|向)\s*#?$", re.IGNORECASE)
 _LOCATIVE = re.compile(r"(?:\bв|\bво|\bin|\bat|在)\s*$", re.IGNORECASE)
+_COORD = re.compile(r"\s*(?:,|&|and|и|мен|бен|пен|және|和|与|及|、)?\s*(?:the\s+)?")
 _KK_DATIVE = re.compile(r"(?:ға|ге|қа|ке)$", re.IGNORECASE)
 HOST_PENALTY = 3.0  # a hostile cue must be this much closer to the host than to a third country
 OBJECT_GAP = 14  # "smear China", "interfere in the affairs of Hong Kong"
@@ -122,6 +123,7 @@ def stances(
         s.locative = bool(_LOCATIVE.search(low, max(0, s.start - 6), s.start))
         by_sent.setdefault(bisect.bisect_right(ends, s.start), []).append(s)
     victims = _victims(low, cues, cands)
+    partners = _partners(low, cands)
     for c in cues:
         pool = by_sent.get(bisect.bisect_right(ends, c.start))
         if not pool:
@@ -129,13 +131,29 @@ def stances(
         site = _nearest(c, pool, host, victims)
         if site is None:
             continue
-        st = out[site.key]
-        if c.hostile:
-            st.hostile += 1.0
-        else:
-            st.friendly += 1.0
-        st.cues.append(("-" if c.hostile else "+") + c.surface)
+        keys = {site.key} | {
+            s.key for s in partners.get(id(site), ()) if not c.hostile or (id(s) not in victims and s.key != host)
+        }
+        for key in keys:
+            st = out[key]
+            if c.hostile:
+                st.hostile += 1.0
+            else:
+                st.friendly += 1.0
+            st.cues.append(("-" if c.hostile else "+") + c.surface)
     return out
+
+
+def _partners(t: str, sites: list[Site]) -> dict[int, list[Site]]:
+    """Countries named together ("Britain and the US", «Британия и США», 美英) share their cues."""
+    ordered = sorted(sites, key=lambda s: s.start)
+    groups: list[list[Site]] = []
+    for prev, cur in zip([None, *ordered], ordered, strict=False):
+        if prev is not None and prev.end <= cur.start and _COORD.fullmatch(t, prev.end, cur.start):
+            groups[-1].append(cur)
+        else:
+            groups.append([cur])
+    return {id(s): g for g in groups if len(g) > 1 for s in g}
 
 
 def _victims(t: str, cues: list[Cue], sites: list[Site]) -> set[int]:
