@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 
 from envoywatch.timeutil import iso, utcnow
 from envoywatch.web import views
+from envoywatch.web.app import json_response
 from envoywatch.web.queries import filter_options, known_countries, watched_actors
 from envoywatch.web.security import require_token
 
@@ -25,7 +26,9 @@ def api_posts(request: Request, q: Q = None, account: Q = None, actor: Q = None,
               lang: Q = None, target: Q = None, technique: Q = None, kind: Q = None,
               from_: Annotated[str | None, Query(alias="from")] = None,
               to: Q = None, page: int = 1, per_page: Annotated[int, Query(le=500, ge=1)] = 50) -> dict[str, Any]:
-    return views.posts_page(_store(request), dict(request.query_params))
+    key = ("api-posts", request.url.query)
+    return json_response(request.app.state.cache.get(
+        key, lambda: views.posts_page(_store(request), dict(request.query_params))))
 
 
 @router.get("/posts/{post_id}", summary="One post with its replies, parent and cross-post clusters")
@@ -40,7 +43,7 @@ def api_post(request: Request, post_id: int) -> dict[str, Any]:
 def api_events(request: Request, type: Q = None, account: Q = None,
                from_: Annotated[str | None, Query(alias="from")] = None, to: Q = None,
                page: int = 1, per_page: Annotated[int, Query(le=500, ge=1)] = 50) -> dict[str, Any]:
-    return views.events_page(_store(request), dict(request.query_params))
+    return json_response(views.events_page(_store(request), dict(request.query_params)))
 
 
 @router.get("/actors", summary="Watched actors with post counts and weekly activity")
@@ -55,7 +58,7 @@ def api_subject(request: Request, who: str) -> dict[str, Any]:
     subj = views.find_subject(store, who)
     if subj is None:
         raise HTTPException(404, "no such actor or account")
-    return request.app.state.cache.get(("subject", subj.slug), lambda: views.subject_page(store, subj))
+    return json_response(request.app.state.cache.get(("subject", subj.slug), lambda: views.subject_page(store, subj)))
 
 
 @router.get("/story/{who}", summary="The story of an actor or account")

@@ -10,13 +10,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+import orjson
 from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from envoywatch.store.db import Store, open_store
-from envoywatch.store.schema import annotations, events, posts
+from envoywatch.store.schema import accounts, annotations, events, posts
 from envoywatch.web.security import SecurityHeaders, script_json
 
 HERE = Path(__file__).parent
@@ -41,7 +43,9 @@ class PageCache:
             p = conn.execute(select(func.count(), func.max(posts.c.id), func.max(posts.c.ingested_at))).one()
             a = conn.execute(select(func.count(), func.max(annotations.c.annotated_at))).one()
             e = conn.execute(select(func.count(), func.max(events.c.id), func.max(events.c.created_at))).one()
-        self._print, self._checked = tuple(p) + tuple(a) + tuple(e), now
+            r = conn.execute(select(func.count(), func.max(accounts.c.id), func.sum(
+                case((accounts.c.watched.is_(True), 1), else_=0)))).one()
+        self._print, self._checked = tuple(p) + tuple(a) + tuple(e) + tuple(r), now
         return self._print
 
     def get(self, key: tuple, compute):
@@ -99,3 +103,19 @@ def render(request: Request, name: str, status_code: int = 200, **ctx) -> Any:
     """Render a template with the request and the current query parameters."""
     ctx.setdefault("params", dict(request.query_params))
     return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def render_cached(request: Request, name: str, compute) -> HTMLResponse:
+    """A page rendered once per URL and workspace state (the data and the query fully decide it)."""
+    def page() -> str:
+        ctx = {"params": dict(request.query_params), **compute()}
+        return request.app.state.templates.env.get_template(name).render(ctx)
+
+    key = ("html", request.url.path, request.url.query)
+    return HTMLResponse(request.app.state.cache.get(key, page))
+
+
+def json_response(obj: Any, status_code: int = 200) -> Response:
+    """JSON via orjson, skipping FastAPI's generic encoder (several times slower on large lists)."""
+    return Response(orjson.dumps(obj, default=str, option=orjson.OPT_NON_STR_KEYS), status_code=status_code,
+                    media_type="application/json")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from envoywatch.web import views
-from envoywatch.web.app import render
+from envoywatch.web.app import render, render_cached
 from envoywatch.web.queries import filter_options, known_countries
 
 router = APIRouter(include_in_schema=False)
@@ -18,16 +18,14 @@ def _store(request: Request):
 
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request):
-    data = request.app.state.cache.get(("overview",), lambda: views.overview(_store(request)))
-    return render(request, "overview.html", **data)
+    return render_cached(request, "overview.html", lambda: views.overview(_store(request)))
 
 
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request):
     store = _store(request)
-    data = views.posts_page(store, dict(request.query_params))
-    opts = request.app.state.cache.get(("filters",), lambda: filter_options(store))
-    return render(request, "search.html", options=opts, **data)
+    return render_cached(request, "search.html", lambda: {
+        "options": filter_options(store), **views.posts_page(store, dict(request.query_params))})
 
 
 @router.get("/actor/{who}", response_class=HTMLResponse)
@@ -37,9 +35,12 @@ def subject(request: Request, who: str):
     subj = views.find_subject(store, who)
     if subj is None:
         return render(request, "error.html", status_code=404, message="No actor or account by that name.")
-    data = request.app.state.cache.get(("subject", subj.slug), lambda: views.subject_page(store, subj))
-    html = request.app.state.cache.get(("story-html", subj.slug), lambda: views.safe_story_html(data.get("story")))
-    return render(request, "subject.html", story_html=html, **data)
+
+    def compute() -> dict:
+        data = request.app.state.cache.get(("subject", subj.slug), lambda: views.subject_page(store, subj))
+        return {**data, "story_html": views.safe_story_html(data.get("story"))}
+
+    return render_cached(request, "subject.html", compute)
 
 
 @router.get("/post/{post_id}", response_class=HTMLResponse)
