@@ -87,7 +87,9 @@ def describe(x: np.ndarray, names: list[str], lo: int, cut: int, hi: int, p: Shi
     out = [{"feature": n, "before": round(float(b), 3), "after": round(float(a), 3),
             "change": round(float(a - b), 3)} for n, b, a in zip(names, before, after, strict=True)
            if abs(a - b) >= p.min_change]
-    return sorted(out, key=lambda d: -abs(d["change"]))
+    order = {"target": 0, "mention": 1, "topic": 2}  # whom it attacks first, then what it talks about
+    return sorted(out, key=lambda d: (order.get(d["feature"].partition(":")[0], 3), d["change"] > 0,
+                                      -abs(d["change"])))
 
 
 def label(feature: str) -> str:
