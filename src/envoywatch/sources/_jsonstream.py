@@ -84,20 +84,23 @@ class Buffer:
     def end_of_value(self, start: int) -> tuple[int | None, str | None]:
         """End of the object or array starting at `start`, or (None, why) if it never closes."""
         depth, pos = 0, start
+        skip, data, size = _SKIP.match, self.data, len(self.data)
         while True:
-            pos = _SKIP.match(self.data, pos).end()
-            if pos < len(self.data) and self.data[pos] == QUOTE:
-                end = string_end(self.data, pos)
+            pos = skip(data, pos).end()
+            char = data[pos] if pos < size else None
+            if char == QUOTE:
+                end = string_end(data, pos)
                 if end is not None:
                     pos = end
                     continue
-            if pos >= len(self.data) or self.data[pos] == QUOTE:
+            if char is None or char == QUOTE:
                 if pos - start > MAX_ITEM:
                     return None, f"record larger than {MAX_ITEM // 2**20} MB or never closed"
                 if not self.more():
                     return None, "file ends inside this record (truncated)"
+                data, size = self.data, len(self.data)
                 continue
-            depth += 1 if self.data[pos] in OPEN else -1
+            depth += 1 if char in OPEN else -1
             pos += 1
             if depth == 0:
                 return pos, None

@@ -28,6 +28,7 @@ _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 13))
 _CONTROL_CHARS = {c: None for c in range(32) if c not in (9, 10, 13)}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 csv.field_size_limit(min(sys.maxsize, CSV_FIELD_LIMIT))
@@ -51,6 +52,8 @@ def clean_text(value: Any, notes: list[str] | None = None, field: str = "text") 
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
+    if len(text) <= MAX_TEXT and not _SUSPECT.search(text):  # the common case: one C-level scan
+        return text
     if _CONTROL_RE.search(text):
         cleaned = text.translate(_CONTROL_CHARS)
         if cleaned != text and notes is not None:
