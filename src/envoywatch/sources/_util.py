@@ -145,6 +145,7 @@ _TZ_ABBR = {
     "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "CET": 1, "CEST": 2, "MSK": 3,
 }
 _V11 = "%a %b %d %H:%M:%S %z %Y"
+_EPOCH = re.compile(r"-?\d{9,13}(\.\d+)?")
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -155,7 +156,12 @@ def parse_time(value: Any) -> datetime | None:
         if isinstance(value, (int, float)):
             return _from_epoch(float(value))
         text = str(value).strip()[:64]
-        if re.fullmatch(r"-?\d{9,13}(\.\d+)?", text):
+        if len(text) > 13 and text[4:5] == "-":  # ISO 8601, the common case
+            try:
+                return _aware(datetime.fromisoformat(text))
+            except ValueError:
+                pass
+        if _EPOCH.fullmatch(text):
             return _from_epoch(float(text))
         return _parse_text_time(text)
     except (ValueError, OverflowError, OSError, TypeError):

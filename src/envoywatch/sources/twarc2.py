@@ -78,7 +78,8 @@ def map_page(page: dict[str, Any], where: Location) -> Parsed:
     media = {str(m.get("media_key")): m for m in as_list(includes.get("media")) if isinstance(m, dict)}
     data = page.get("data")
     tweets = (data if isinstance(data, list) else [data]) + as_list(includes.get("tweets"))
-    parsed = Parsed(where=where, accounts=[user_ref(u) for u in users.values()])
+    refs = {uid: user_ref(u) for uid, u in users.items()}
+    parsed = Parsed(where=where, accounts=list(refs.values()))
     seen: set[str] = set()
     for tweet in tweets:
         if not isinstance(tweet, dict) or opt_str(tweet.get("id")) is None:
@@ -86,7 +87,7 @@ def map_page(page: dict[str, Any], where: Location) -> Parsed:
         if str(tweet["id"]) in seen:
             continue
         seen.add(str(tweet["id"]))
-        author = users.get(str(tweet.get("author_id")))
+        author = refs.get(str(tweet.get("author_id")))
         reply_user = users.get(str(tweet.get("in_reply_to_user_id")))
         tweet_media = [media[k] for k in as_list(dig(tweet, "attachments", "media_keys")) if k in media]
         parsed.posts.append(map_tweet(tweet, author, reply_user, tweet_media))
@@ -122,7 +123,7 @@ def map_tweet(
 ) -> Post:
     notes: list[str] = []
     text = dig(tweet, "note_tweet", "text") or tweet.get("text")
-    ref = user_ref(author, tweet.get("author_id"))
+    ref = author if isinstance(author, AccountRef) else user_ref(author, tweet.get("author_id"))
     post = Post(
         platform="x",
         platform_id=str(tweet["id"]),
