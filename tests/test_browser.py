@@ -22,6 +22,27 @@ document.addEventListener('securitypolicyviolation', e => window.__violations.pu
 """
 
 
+def ingest_payloads(store, path: Path) -> list[int]:
+    """The payloads also go through the real ingest path (X API v2 pages), as text, handles and names."""
+    import orjson
+    from sqlalchemy import select
+
+    from envoywatch.ingest import ingest
+    from envoywatch.store.schema import posts
+    from envoywatch.web.sample import XSS_PAYLOADS
+
+    tweets = [{"id": str(9_000_000 + k), "text": p, "author_id": str(700 + k), "lang": "en",
+               "created_at": f"2020-02-{1 + k:02d}T10:00:00.000Z", "conversation_id": str(9_000_000 + k)}
+              for k, p in enumerate(XSS_PAYLOADS)]
+    users = [{"id": str(700 + k), "username": f"evil{k}", "name": p} for k, p in enumerate(XSS_PAYLOADS)]
+    path.write_bytes(orjson.dumps({"data": tweets, "includes": {"users": users}}) + b"\n")
+    assert ingest(store, [path]).summary()["inserted"] == len(XSS_PAYLOADS)
+    with store.read() as conn:
+        found = list(conn.execute(select(posts.c.id).where(posts.c.platform_id.like("90000%"))).scalars())
+    assert len(found) == len(XSS_PAYLOADS)
+    return found
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     import uvicorn
@@ -30,8 +51,10 @@ def server(tmp_path_factory):
     from envoywatch.web import create_app
     from envoywatch.web.sample import build_sample
 
-    store = open_store(tmp_path_factory.mktemp("browser") / "ws.db")
+    tmp = tmp_path_factory.mktemp("browser")
+    store = open_store(tmp / "ws.db")
     ids = build_sample(store, xss=True)
+    ids["ingested"] = ingest_payloads(store, tmp / "hostile-twarc2.jsonl")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -102,7 +125,8 @@ def test_xss_payloads_never_execute(server, page, tmp_path):
     base, ids = server
     urls = (["/", "/events", "/search?q=script", "/search?q=onerror", "/country/US", "/actor/1",
              "/account/x:%22%3E%3Csvg%20onload%3Dwindow.__xss%3D20%3E", "/alerts.atom"]
-            + [f"/post/{i}" for i in ids["xss"][::2]])  # each payload post shows its payload reply too
+            + [f"/post/{i}" for i in ids["xss"][::2]]  # each payload post shows its payload reply too
+            + [f"/post/{i}" for i in ids["ingested"]] + ["/search?q=evil", "/search?account=x:evil3"])
     for url in urls:
         page.goto(base + url)
         if not url.endswith(".atom"):
