@@ -52,7 +52,7 @@ def api_actors(request: Request) -> dict[str, Any]:
     return {"items": items, "page": 1, "per_page": len(items), "total": len(items)}
 
 
-@router.get("/actors/{who}", summary="An actor or account: weekly series, host relevance, events, charts")
+@router.get("/actors/{who:path}", summary="An actor or account: weekly series, host relevance, events, charts")
 def api_subject(request: Request, who: str) -> dict[str, Any]:
     store = _store(request)
     subj = views.find_subject(store, who)
@@ -61,7 +61,7 @@ def api_subject(request: Request, who: str) -> dict[str, Any]:
     return json_response(request.app.state.cache.get(("subject", subj.slug), lambda: views.subject_page(store, subj)))
 
 
-@router.get("/story/{who}", summary="The story of an actor or account")
+@router.get("/story/{who:path}", summary="The story of an actor or account")
 def api_story(request: Request, who: str, from_: Annotated[str | None, Query(alias="from")] = None,
               to: Q = None) -> dict[str, Any]:
     from envoywatch.web.queries import parse_day

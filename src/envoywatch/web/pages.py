@@ -28,8 +28,8 @@ def search(request: Request):
         "options": filter_options(store), **views.posts_page(store, dict(request.query_params))})
 
 
-@router.get("/actor/{who}", response_class=HTMLResponse)
-@router.get("/account/{who}", response_class=HTMLResponse)
+@router.get("/actor/{who:path}", response_class=HTMLResponse)
+@router.get("/account/{who:path}", response_class=HTMLResponse)
 def subject(request: Request, who: str):
     store = _store(request)
     subj = views.find_subject(store, who)
