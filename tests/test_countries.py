@@ -147,7 +147,7 @@ def test_bad_input_never_fails(text: str) -> None:
 
 
 def test_analyzer_in_the_pipeline_with_priors() -> None:
-    pipe = Pipeline(["lang", "countries"])
+    pipe = Pipeline(["lang", "propaganda", "countries"])
     ctx = Context(fast=True, target_priors={"x:emb": {"US": 0.8}})
     posts = [
         PostInput("1", "Бір ел өтірік таратып, өз гегемониясын сақтағысы келеді.", account="x:emb", sender="CN", host="KZ"),
@@ -155,7 +155,19 @@ def test_analyzer_in_the_pipeline_with_priors() -> None:
     ]
     a, b = pipe.run(posts, ctx)
     assert a["lang"] == "kk" and a["targets"] == ["US"] and a["countries"][0]["veiled"]
-    assert b == {"id": "2", "lang": "und", "countries": [], "targets": []}
+    assert (b["lang"], b["countries"], b["targets"]) == ("und", [], [])
+
+
+def test_an_undiplomatic_tone_makes_a_named_third_country_a_target() -> None:
+    from envoywatch.analysis.countries import targets_by_tone
+
+    text = "Детей разлучали с родителями на границе США. И эта страна учит других правам человека?"
+    countries, _ = annotate_countries(text, "CN", "KZ")
+    _, calm = targets_by_tone([dict(c) for c in countries], 0.05)
+    _, sharp = targets_by_tone([dict(c) for c in countries], 0.8)
+    assert "US" in sharp and set(calm) <= set(sharp)
+    host = annotate_countries("Казахстан и Китай подписали соглашение.", "CN", "KZ")[0]
+    assert targets_by_tone(host, 0.9)[1] == []  # the host and the sender never become targets by tone
 
 
 def test_summarize_targets_gives_host_relevance() -> None:

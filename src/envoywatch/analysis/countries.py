@@ -33,6 +33,10 @@ _LINK = re.compile(
     re.IGNORECASE,
 )
 NEAR = 16  # "some politicians in Washington", "美国个别政客": a named country, not a veiled one
+# A third country named in a post whose tone is this undiplomatic (the propaganda analyzer's
+# score), with no friendly cue toward it, is taken as the post's target. Chosen on the dev split
+# of evaldata/targets and the demo's answer key; see docs/analysis-countries.md.
+TONE_TARGET = 0.35
 KIND_CONFIDENCE = {"alias": 0.95, "cldr": 0.95, "compound": 0.9, "flag": 0.9, "leader": 0.85, "hashtag": 0.85}
 
 
@@ -147,8 +151,8 @@ class CountriesAnalyzer(Analyzer):
     """Countries named or veiled in each post, with role, stance and the post's targets."""
 
     name = "countries"
-    version = "1"
-    requires = ("lang",)
+    version = "2"
+    requires = ("lang", "propaganda")
     assigns = ("countries", "targets")
 
     def setup(self) -> None:
@@ -158,4 +162,19 @@ class CountriesAnalyzer(Analyzer):
         gz = getattr(self, "gazetteer", None) or default_gazetteer()
         for p, ann in zip(posts, anns, strict=True):
             prior = ctx.target_priors.get(p.account or "", {})
-            ann["countries"], ann["targets"] = annotate_countries(p.text, p.sender, p.host, prior, gz)
+            countries, _ = annotate_countries(p.text, p.sender, p.host, prior, gz)
+            ann["countries"], ann["targets"] = targets_by_tone(countries, ann.get("undiplomatic"))
+
+
+def targets_by_tone(countries: list[dict[str, Any]], undiplomatic: float | None
+                    ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Cues miss much implicit hostility ("And this country lectures others?"); the post's tone
+    catches it: a neutral third country in an undiplomatic post becomes hostile."""
+    if undiplomatic is not None and undiplomatic >= TONE_TARGET:
+        for e in countries:
+            if (e["code"] and e["role"] == "third" and e["stance"] == "neutral" and not e["veiled"]
+                    and e["code"] not in NEVER_TARGETS):
+                e["stance"] = "hostile"
+                e.setdefault("cues", []).append(f"tone: undiplomatic {undiplomatic:.2f}")
+    targets = sorted({e["code"] for e in countries if e["code"] and e["stance"] == "hostile"})
+    return countries, targets

@@ -58,13 +58,14 @@ def score_targets(rows: list[dict[str, Any]], preds: list[dict[str, Any]]) -> di
 
 
 def predict_targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from envoywatch.analysis.countries import annotate_countries
+    """What users get: the real pipeline (language, tone, countries), with each row's prior."""
+    from envoywatch.analysis import Context, Pipeline, PostInput
 
-    out = []
-    for r in rows:
-        countries, targets = annotate_countries(r["text"], r.get("sender"), r.get("host"), r.get("prior"))
-        out.append({"countries": countries, "targets": targets})
-    return out
+    pipe = Pipeline(["lang", "propaganda", "countries"])
+    ctx = Context(target_priors={str(i): r["prior"] for i, r in enumerate(rows) if r.get("prior")})
+    posts = [PostInput(id=str(i), text=r["text"], lang=r.get("lang"), account=str(i), sender=r.get("sender"),
+                       host=r.get("host")) for i, r in enumerate(rows)]
+    return [{"countries": a["countries"], "targets": a["targets"]} for a in pipe.run(posts, ctx)]
 
 
 @evaluation("targets")
