@@ -47,7 +47,7 @@ TECHNIQUE_SOURCES = ("train_en", "train_es_fit", "semeval2023_ru_fit")
 RUSSIAN_SOURCES = ("semeval2023_ru_fit",)
 CALIBRATION_SOURCES = ("train_en", "train_es_fit")  # thresholds come from these rows' folds only
 TECHNIQUE_BLOCKS = ("word", "emb")
-EMBED_BUDGET = 1024  # training texts of the embedding plan that are embedded (a seeded prefix)
+EMBED_BUDGET = 2304  # training texts of the embedding plan that are embedded (a seeded prefix)
 
 
 @dataclass
