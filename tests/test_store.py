@@ -90,9 +90,9 @@ def test_block_records_are_stored_once(store):
     b = Block("bluesky", AccountRef("bluesky", "embassy.bsky.social", "did:plc:e"),
               AccountRef("bluesky", "critic.bsky.social", "did:plc:c"), uri="at://did:plc:e/app.bsky.graph.block/1")
     with store.write() as conn:
-        PostWriter(store, "t").write(conn, [Parsed(Location("b.json", 1), blocks=[b, b])])
+        assert PostWriter(store, "t").write(conn, [Parsed(Location("b.json", 1), blocks=[b, b])]).blocks == 1
     with store.write() as conn:
-        PostWriter(store, "t").write(conn, [Parsed(Location("b.json", 1), blocks=[b])])
+        assert PostWriter(store, "t").write(conn, [Parsed(Location("b.json", 1), blocks=[b])]).blocks == 0
     with store.read() as conn:
         assert conn.execute(select(func.count()).select_from(blocks)).scalar() == 1
 

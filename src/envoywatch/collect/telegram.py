@@ -104,7 +104,7 @@ class TelegramCollector(Collector):
             if self.is_old(number, created, bound):
                 page.reached = True
                 continue
-            page.items.append(guarded(where, node, lambda n: self.message(n, target, where)))
+            page.items.append(guarded(where, node, lambda n, w: self.message(n, target, w)))
         more = tree.css_first("a.tme_messages_more[data-before]")
         if numbers:
             page.top = max(numbers)

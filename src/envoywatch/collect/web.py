@@ -130,7 +130,7 @@ class WebCollector(Collector):
             if self.is_old(key, created, bound):
                 continue
             where = Location(url, number)
-            page.items.append(guarded(where, entry, lambda e: self.entry(e, site, feed, where)))
+            page.items.append(guarded(where, entry, lambda e, w: self.entry(e, site, feed, w)))
         for header, name in (("etag", "etag"), ("last-modified", "modified")):
             if response.headers.get(header):
                 state[name] = response.headers[header]

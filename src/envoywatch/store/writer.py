@@ -24,6 +24,7 @@ class Counts:
     updated: int = 0
     duplicates: int = 0
     rejected: int = 0
+    blocks: int = 0  # new public block records (Bluesky), besides posts
 
     def add(self, other: Counts) -> None:
         for k in vars(self):
@@ -129,7 +130,7 @@ class PostWriter:
         pairs = [(post, p) for p in parsed for post in p.posts]
         c.read += len(pairs) + len(rej)
         self._write_posts(conn, pairs, c)
-        self._write_blocks(conn, [b for p in parsed for b in p.blocks])
+        c.blocks += self._write_blocks(conn, [b for p in parsed for b in p.blocks])
         return c
 
     def _write_posts(self, conn: Connection, pairs: list[tuple[Post, Parsed]], c: Counts) -> None:
@@ -202,9 +203,11 @@ class PostWriter:
             "source_offset": parsed.where.offset, "importer": self.importer, "ingested_at": now,
         }
 
-    def _write_blocks(self, conn: Connection, items: list[Block]) -> None:
+    def _write_blocks(self, conn: Connection, items: list[Block]) -> int:
+        """Store block records not seen before; returns how many were new."""
+        new = 0
         if not items:
-            return
+            return new
         now = utcnow()
         seen: set[tuple[int | None, int | None]] = set()
         for b in items:
@@ -219,3 +222,5 @@ class PostWriter:
                 conn.execute(insert(blocks).values(
                     platform=b.platform, blocker_id=blocker, blocked_id=blocked,
                     created_at=as_utc(b.created_at), uri=b.uri, raw=_dumps(b.raw), ingested_at=now))
+                new += 1
+        return new
