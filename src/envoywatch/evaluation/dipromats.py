@@ -161,7 +161,12 @@ def _pair_agreement(anns: list[dict[str, Any]], gold: np.ndarray) -> dict[str, A
 
 @evaluation("dipromats")
 def evaluate(split: str = "devtrain_en", fast: bool = False) -> Report:
-    """Task 1 P/R/F1 and task 3 micro-F1 on a held-out split, beside the published leaderboard."""
+    """Task 1 P/R/F1 and task 3 micro-F1 on a held-out split, beside the published leaderboard.
+
+    `split` may end in ":fast" (e.g. "es_holdout:fast") for the n-gram-only fast mode.
+    """
+    if split.endswith(":fast"):
+        split, fast = split.removesuffix(":fast"), True
     splits = SPLITS if split == "all" else (split,)
     unknown = [s for s in splits if s not in SPLITS]
     if unknown:
