@@ -19,7 +19,9 @@ def load_builtins() -> None:
 def detect_all(store: Store) -> dict[str, int]:
     """Run every registered detector and store its events; returns counts per detector."""
     load_builtins()
-    return {name: save_events(store, name, DETECTORS.get(name)(store)) for name in DETECTORS.names()}
+    names = [m for m in BUILTIN_MODULES if m in DETECTORS]
+    names += [n for n in DETECTORS.names() if n not in names]  # third-party detectors last
+    return {name: save_events(store, name, DETECTORS.get(name)(store)) for name in names}
 
 
 __all__ = ["DETECTORS", "EVENT_TYPES", "Event", "detect_all", "detector", "load_builtins", "save_events"]

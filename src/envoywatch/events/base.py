@@ -45,6 +45,9 @@ def detector(name: str) -> Callable[[Detector], Detector]:
 def save_events(store: Store, name: str, found: Iterable[Event]) -> int:
     """Upsert the detector's events by key and drop its events no longer found."""
     found = list(found)
+    for e in found:
+        if not e.key.startswith(f"{name}:"):
+            e.key = f"{name}:{e.key}"
     keys = {e.key for e in found}
     with store.write() as conn:
         old = dict(conn.execute(select(events.c.key, events.c.id)
@@ -54,8 +57,6 @@ def save_events(store: Store, name: str, found: Iterable[Event]) -> int:
             conn.execute(delete(events).where(events.c.key.in_(stale)))
         now = utcnow()
         for e in found:
-            if not e.key.startswith(f"{name}:"):
-                e.key = f"{name}:{e.key}"
             row = {"type": e.type, "account_id": e.account_id, "actor_id": e.actor_id,
                    "start": as_utc(e.start), "end": as_utc(e.end), "score": e.score,
                    "summary": e.summary, "data": e.data, "evidence": [int(i) for i in e.evidence]}
