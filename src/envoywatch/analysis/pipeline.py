@@ -40,8 +40,11 @@ def order(analyzers: Sequence[type[Analyzer]]) -> list[type[Analyzer]]:
 
 
 def version_of(classes: Iterable[type[Analyzer]]) -> str:
-    """Changes whenever any analyzer's version changes, so stale annotations are redone."""
-    return "+".join(f"{a.name}@{a.version}" for a in classes)
+    """Changes whenever any analyzer's version changes, so stale annotations are redone.
+
+    Sorted by name: processes that imported analyzers in another order agree on it.
+    """
+    return "+".join(sorted(f"{a.name}@{a.version}" for a in classes))
 
 
 def current_version() -> str:
