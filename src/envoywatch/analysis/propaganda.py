@@ -47,6 +47,10 @@ def score_texts(model: PropagandaModel, texts: Sequence[str], emb: np.ndarray | 
     if not fast:
         feats["emb"] = emb
     probs = {name: head.prob(feats, fast) for name, head in model.heads.items()}
+    xling = model.meta.get("emb_only")
+    if not fast and xling:  # posts in languages the n-grams never saw lean on embeddings alone
+        z = xling["w"][0] * model.heads["propaganda"].linears["emb"].logit(emb) + xling["b"]
+        probs["propaganda_emb_only"] = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
     blank = np.array([not _WORDLIKE.search(t) for t in norm], bool)
     for p in probs.values():
         p[blank] = 0.0
@@ -62,8 +66,10 @@ def decide(model: PropagandaModel, probs: dict[str, np.ndarray], i: int, fast: b
     """
     mode = "fast" if fast else "full"
     score = float(probs["propaganda"][i])
-    cuts = model.meta.get("propaganda_cuts", {}).get(mode, {})
-    is_prop = score >= cuts.get(lang or "", model.heads["propaganda"].cut(fast))
+    cut = model.meta.get("propaganda_cuts", {}).get(mode, {}).get(lang or "", model.heads["propaganda"].cut(fast))
+    if "propaganda_emb_only" in probs and lang not in model.meta.get("ngram_languages", ()):
+        score, cut = float(probs["propaganda_emb_only"][i]), model.meta["emb_only"]["threshold"]
+    is_prop = score >= cut
     pre = "ru/" if lang == "ru" and "ru/loaded_language" in probs else ""
     cond = {lab: float(probs[pre + lab][i]) for lab in TECHNIQUES if pre + lab in probs}
     extra = model.meta.get("technique_extra" + ("_ru" if pre else ""), {}).get(mode, 0.5)
