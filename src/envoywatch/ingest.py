@@ -17,7 +17,8 @@ from envoywatch.store.schema import ingest_files
 from envoywatch.store.writer import Counts, PostWriter
 from envoywatch.timeutil import utcnow
 
-BATCH = 1000  # records per transaction; also the resume granularity
+BATCH = 1000  # records per transaction at most; also the resume granularity
+BATCH_POSTS = 2000  # posts per transaction at most (one twarc2 record is a page of up to 100)
 
 Progress = Callable[[int, int | None], None]  # (bytes or records done, total) -> None
 
@@ -90,16 +91,17 @@ def ingest_file(store: Store, path: Path, fmt: str | None = None, options: dict 
     skip, counts, row_id = _start(store, sha, path, importer)
     writer = PostWriter(store, importer)
     rejects = rejects or RejectLog(rejects_path(store, path))
-    done = 0
+    done = pending = 0
     batch: list[Parsed | Reject] = []
     for item in src.read(path, options or {}):
         done += 1
         if done <= skip:
             continue
         batch.append(item)
-        if len(batch) >= BATCH:
+        pending += len(item.posts) if isinstance(item, Parsed) else 1
+        if len(batch) >= BATCH or pending >= BATCH_POSTS:
             _commit(store, writer, batch, counts, row_id, done, rejects)
-            batch = []
+            batch, pending = [], 0
             if progress:
                 progress(_offset(item) or done, size if _offset(item) else None)
     _commit(store, writer, batch, counts, row_id, done, rejects, final=True)
