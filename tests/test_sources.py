@@ -29,7 +29,7 @@ EXPECTED_FORMAT = {
     "mastodon_statuses.json": "mastodon",
     "mastodon_context.json": "mastodon",
     "zeeschuimer.ndjson": "zeeschuimer",
-    "dipromats.json": "dipromats",
+    "iberlef_tweets_sample.json": "dipromats",
 }
 
 
@@ -253,7 +253,7 @@ def test_zeeschuimer_x_instagram_telegram_and_unknown_platform() -> None:
 
 
 def test_dipromats_fixture_and_unlabelled_items() -> None:
-    items = read_all("dipromats.json")
+    items = read_all("iberlef_tweets_sample.json")
     assert isinstance(items[2], Reject) and items[2].where.line == 3
     quote = items[1].posts[0]
     assert quote.kind == "quote" and quote.platform == "x" and quote.author.handle == "ambassador_example"

@@ -26,7 +26,7 @@ FORMAT_FILES = {
     "bluesky": "bluesky_author_feed.json",
     "mastodon": "mastodon_statuses.json",
     "zeeschuimer": "zeeschuimer.ndjson",
-    "dipromats": "dipromats.json",
+    "dipromats": "iberlef_tweets_sample.json",
     "generic": "generic.csv",
 }
 OPTIONS = {
