@@ -36,23 +36,7 @@ def _split(pattern: str) -> tuple[str, str]:
 
 
 def _top_level_alternation(p: str) -> bool:
-    depth, esc, cls = 0, False, False
-    for c in p:
-        if esc:
-            esc = False
-        elif c == "\\":
-            esc = True
-        elif cls:
-            cls = c != "]"
-        elif c == "[":
-            cls = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            return True
-    return False
+    return len(_top_split(p)) > 1
 
 
 def stem_alternation(patterns: list[str]) -> str:
