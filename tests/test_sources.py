@@ -174,6 +174,13 @@ def test_telegram_channel_text_entities_media_edits() -> None:
     assert items[2].posts[0].media[0].type == "video" and items[2].posts[0].media[0].url is None
 
 
+def test_telegram_channel_name_case_matches_the_collector() -> None:
+    from envoywatch.collect.telegram import post_path
+
+    post = read_all("telegram_channel.json", options={"channel": "@Embassy_Example"})[1].posts[0]
+    assert post.platform_id == post_path("https://t.me/Embassy_Example/2") == "embassy_example/2"
+
+
 def test_telegram_discussion_group_replies() -> None:
     posts = by_id(read_all("telegram_group.json"))
     assert posts["1700000002/101"].in_reply_to == "1700000002/100"

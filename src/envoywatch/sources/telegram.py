@@ -70,7 +70,10 @@ class Chat:
     def from_header(cls, scalars: dict[str, Any], options: dict[str, str]) -> Chat:
         username = opt_str(options.get("channel")) or opt_str(options.get("account"))
         chat_id = opt_str(scalars.get("id")) or "unknown"
-        return cls(chat_id, opt_str(scalars.get("name")), username.lstrip("@") if username else None)
+        # Telegram usernames are case-insensitive; the collector keys channels in lower case too,
+        # so an export and a collection of the same channel give the same post ids.
+        handle = username.lstrip("@").lower() if username else None
+        return cls(chat_id, opt_str(scalars.get("name")), handle)
 
     @property
     def prefix(self) -> str:
