@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from typing import Annotated
 
 import orjson
 import typer
 
-from envoywatch.cli.app import DbOpt, JsonOpt, app, emit, emit_lines, err, fail, open_ws, progress_bar, want_json
-
-FromOpt = Annotated[datetime | None, typer.Option("--from", help="From this date (UTC), inclusive.")]
-ToOpt = Annotated[datetime | None, typer.Option("--to", help="Up to this date (UTC), exclusive.")]
+from envoywatch.cli.app import (
+    DbOpt,
+    JsonOpt,
+    app,
+    emit,
+    emit_lines,
+    err,
+    fail,
+    open_ws,
+    progress_bar,
+    want_json,
+)
+from envoywatch.cli.filters import (
+    AccountOpt,
+    FromOpt,
+    KindOpt,
+    LangOpt,
+    PlatformOpt,
+    SearchOpt,
+    TargetOpt,
+    TechniqueOpt,
+    ToOpt,
+)
 
 
 @app.command()
@@ -106,13 +124,13 @@ def annotate(
 
 @app.command()
 def posts(
-    q: Annotated[str | None, typer.Option("--q", "--search", help="Full-text search.")] = None,
-    account: Annotated[str | None, typer.Option(help="platform:handle, handle or actor name.")] = None,
-    platform: Annotated[str | None, typer.Option()] = None,
-    lang: Annotated[str | None, typer.Option()] = None,
-    target: Annotated[str | None, typer.Option(help="ISO code the post is hostile to.")] = None,
-    technique: Annotated[str | None, typer.Option(help="DIPROMATS technique label.")] = None,
-    kind: Annotated[str | None, typer.Option(help="original, reply, repost or quote.")] = None,
+    q: SearchOpt = None,
+    account: AccountOpt = None,
+    platform: PlatformOpt = None,
+    lang: LangOpt = None,
+    target: TargetOpt = None,
+    technique: TechniqueOpt = None,
+    kind: KindOpt = None,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     limit: Annotated[int, typer.Option(help="At most this many posts.")] = 50,
@@ -142,7 +160,7 @@ def posts(
 @app.command()
 def events(
     type: Annotated[str | None, typer.Option("--type", help="crosspost, backlash, block_reports or shift.")] = None,
-    account: Annotated[str | None, typer.Option(help="platform:handle, handle or actor name.")] = None,
+    account: AccountOpt = None,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     db: DbOpt = None,

@@ -7,8 +7,18 @@ from typing import Annotated
 
 import typer
 
-from envoywatch.cli.analysis import FromOpt, ToOpt
 from envoywatch.cli.app import DbOpt, JsonOpt, app, emit, err, fail, open_ws, want_json
+from envoywatch.cli.filters import (
+    AccountOpt,
+    FromOpt,
+    KindOpt,
+    LangOpt,
+    PlatformOpt,
+    SearchOpt,
+    TargetOpt,
+    TechniqueOpt,
+    ToOpt,
+)
 
 
 @app.command()
@@ -16,13 +26,13 @@ def export(
     format: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or parquet.")] = "csv",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; stdout when absent "
                                                 "(not for parquet).")] = None,
-    q: Annotated[str | None, typer.Option("--q", "--search", help="Full-text search.")] = None,
-    account: Annotated[str | None, typer.Option(help="platform:handle, handle or actor name.")] = None,
-    platform: Annotated[str | None, typer.Option()] = None,
-    lang: Annotated[str | None, typer.Option()] = None,
-    target: Annotated[str | None, typer.Option(help="ISO code the post is hostile to.")] = None,
-    technique: Annotated[str | None, typer.Option(help="DIPROMATS technique label.")] = None,
-    kind: Annotated[str | None, typer.Option(help="original, reply, repost or quote.")] = None,
+    q: SearchOpt = None,
+    account: AccountOpt = None,
+    platform: PlatformOpt = None,
+    lang: LangOpt = None,
+    target: TargetOpt = None,
+    technique: TechniqueOpt = None,
+    kind: KindOpt = None,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     db: DbOpt = None,

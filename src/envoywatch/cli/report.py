@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from envoywatch.cli.analysis import FromOpt, ToOpt
 from envoywatch.cli.app import DbOpt, JsonOpt, app, emit, err, fail, open_ws, want_json
+from envoywatch.cli.filters import FromOpt, ToOpt
 
 
 @app.command()

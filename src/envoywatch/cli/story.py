@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from envoywatch.cli.app import DbOpt, JsonOpt, app, emit, fail, open_ws, want_json
+from envoywatch.cli.filters import FromOpt, ToOpt
 
 FORMATS = ("text", "md", "html")
 
@@ -16,8 +16,8 @@ FORMATS = ("text", "md", "html")
 @app.command()
 def story(
     who: Annotated[str, typer.Argument(help="Actor name, platform:handle, or handle.")],
-    date_from: Annotated[datetime | None, typer.Option("--from", help="From this date (UTC), inclusive.")] = None,
-    date_to: Annotated[datetime | None, typer.Option("--to", help="Up to this date (UTC), exclusive.")] = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
     format: Annotated[str, typer.Option("--format", help="text, md or html.")] = "text",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
     db: DbOpt = None,
