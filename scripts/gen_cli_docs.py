@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import click
 import typer
 
 from envoywatch.cli import app
@@ -16,16 +15,20 @@ from envoywatch.cli import app
 OUT = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 
-def walk(cmd: click.Command, path: list[str]):
+def walk(cmd, path: list[str]):
+    """Every command under `cmd` with its path, depth first, sub-commands in name order."""
     yield path, cmd
-    if isinstance(cmd, click.Group):
-        for name in sorted(cmd.commands):
-            yield from walk(cmd.commands[name], [*path, name])
+    # Typer ships its own copy of click, so test for a group by shape rather than by class.
+    commands = getattr(cmd, "commands", None)
+    if commands:
+        for name in sorted(commands):
+            yield from walk(commands[name], [*path, name])
 
 
-def option_line(p: click.Parameter) -> str:
-    if isinstance(p, click.Argument):
-        return f"- `{p.human_readable_name}` (argument)"
+def option_line(p) -> str:
+    if p.param_type_name == "argument":
+        help_ = " ".join((getattr(p, "help", None) or "").split())
+        return f"- `{p.name.upper()}` (argument)" + (f": {help_}" if help_ else "")
     names = ", ".join(f"`{o}`" for o in p.opts + p.secondary_opts)
     help_ = " ".join((getattr(p, "help", None) or "").split())
     default = getattr(p, "default", None)

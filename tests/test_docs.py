@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import click
 import typer
 
 from envoywatch.cli import app
@@ -20,6 +19,12 @@ def _gen():
     return mod
 
 
+def test_the_walk_reaches_every_command():
+    gen = _gen()
+    paths = {" ".join(p) for p, _ in gen.walk(typer.main.get_command(app), ["envoywatch"])}
+    assert {"envoywatch ingest", "envoywatch story", "envoywatch accounts add", "envoywatch eval"} <= paths
+
+
 def test_every_command_has_help_text():
     gen = _gen()
     missing = [" ".join(p) for p, cmd in gen.walk(typer.main.get_command(app), ["envoywatch"])
@@ -30,7 +35,7 @@ def test_every_command_has_help_text():
 def test_every_option_has_help_text():
     gen = _gen()
     bare = [f"{' '.join(p)} {o.name}" for p, cmd in gen.walk(typer.main.get_command(app), ["envoywatch"])
-            for o in cmd.params if isinstance(o, click.Option) and o.name != "help" and not (o.help or "").strip()]
+            for o in cmd.params if o.param_type_name == "option" and o.name != "help" and not (o.help or "").strip()]
     assert bare == []
 
 

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
+from envoywatch.domain import PLATFORMS
+
 SearchOpt = Annotated[str | None, typer.Option("--q", "--search", help="Full-text search.")]
 AccountOpt = Annotated[str | None, typer.Option(help="platform:handle, handle or actor name.")]
-PlatformOpt = Annotated[str | None, typer.Option()]
-LangOpt = Annotated[str | None, typer.Option()]
+PlatformOpt = Annotated[str | None, typer.Option(help=f"One of {', '.join(PLATFORMS)}.")]
+LangOpt = Annotated[str | None, typer.Option(help="Language code of the post: kk, ru, en, zh, …")]
 TargetOpt = Annotated[str | None, typer.Option(help="ISO code the post is hostile to.")]
 TechniqueOpt = Annotated[str | None, typer.Option(help="DIPROMATS technique label.")]
 KindOpt = Annotated[str | None, typer.Option(help="original, reply, repost or quote.")]
