@@ -183,6 +183,8 @@ def eval_(
     name: Annotated[str, typer.Argument(help="Which evaluation: targets, topics, dipromats, replies, blocks, "
                                         "crossposts, shifts, or all.")],
     split: Annotated[str | None, typer.Option(help="Data split, where the evaluation has several.")] = None,
+    option: Annotated[list[str] | None, typer.Option("--option", "-O", help="Evaluation option as key=value "
+                                                     "(e.g. fast=true, show_errors=true); repeatable.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Measured quality on labelled data, stating what it was measured on."""
@@ -190,13 +192,39 @@ def eval_(
 
     load_builtins()
     names = EVALUATIONS.names() if name == "all" else [name]
+    options = parse_options(option or [])
     for n in names:
         if n not in EVALUATIONS:
             fail(f"unknown evaluation {n!r}; known: {', '.join(EVALUATIONS.names()) or 'none yet'}")
-        kwargs = {"split": split} if split else {}
+        kwargs = ({"split": split} if split else {}) | options
+        check_options(n, EVALUATIONS.get(n), kwargs)
         report = EVALUATIONS.get(n)(**kwargs)
         if want_json(json):
             emit({"evaluation": n, **report})
         else:
             err.print(f"[bold]{n}[/]")
             sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def parse_options(pairs: list[str]) -> dict[str, object]:
+    """`key=value` pairs; true/false and integers become Python values, the rest stay strings."""
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--option must look like key=value, got {pair!r}")
+        low = value.strip().lower()
+        options[key.strip()] = {"true": True, "false": False}.get(low, int(low) if low.isdigit() else value)
+    return options
+
+
+def check_options(name: str, fn, kwargs: dict[str, object]) -> None:
+    """Refuse an option the evaluation does not take, naming the ones it does."""
+    import inspect
+
+    params = inspect.signature(fn).parameters
+    named = [p for p, v in params.items() if v.kind not in (v.VAR_KEYWORD, v.VAR_POSITIONAL)]
+    unknown = [k for k in kwargs if k not in named]
+    if unknown and not (unknown == ["split"] and any(v.kind == v.VAR_KEYWORD for v in params.values())):
+        fail(f"evaluation {name!r} takes no option {', '.join(map(repr, unknown))}; "
+             f"it takes: {', '.join(named) or 'none'}")
