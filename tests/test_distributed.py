@@ -1,6 +1,8 @@
-"""Annotation on a real dask.distributed LocalCluster: same rows as one process, nothing doubled."""
+"""Annotation on a real dask.distributed LocalCluster: same rows as one process, nothing lost or doubled."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from sqlalchemy import func, select
@@ -8,42 +10,95 @@ from sqlalchemy import func, select
 from envoywatch.analyze import analyze
 from envoywatch.domain import AccountRef, Location, Parsed, Post
 from envoywatch.store import open_store
-from envoywatch.store.schema import annotations
+from envoywatch.store.schema import annotations, embeddings, mentions, post_labels
 from envoywatch.store.writer import PostWriter
 
 pytest.importorskip("dask.distributed")
 
 TEXTS = ["The United States owes the UN hundreds of millions.", "Посольство Китая поздравляет Казахстан.",
-         "Қытай мен Қазақстан арасындағы ынтымақтастық.", "中哈友谊万古长青", "He blocked me for asking a question."]
+         "Қытай мен Қазақстан арасындағы ынтымақтастық.", "中哈友谊万古长青", "He blocked me for asking a question.",
+         "Washington spreads lies about Chinese vaccines in Kazakhstan.", "Trade and culture: students from Astana."]
+POSTS = 600  # more than one write batch (256) per task, so a worker can die with half its task stored
 
 
 def _workspace(path) -> str:
     store = open_store(path)
-    items = [Parsed(Location("gen", i), [Post("x", str(i), AccountRef("x", f"u{i % 3}"), TEXTS[i % len(TEXTS)])])
-             for i in range(60)]
+    items = [Parsed(Location("gen", i), [Post("x", str(i), AccountRef("x", f"u{i % 3}"),
+                                              f"{TEXTS[i % len(TEXTS)]} #{i % 11}")])
+             for i in range(POSTS)]
     with store.write() as conn:
         PostWriter(store, "test").write(conn, items)
     store.close()
     return str(path)
 
 
-def _annotations(store) -> dict[int, dict]:
+def _rows(store) -> dict[str, object]:
+    """Every annotation row, mention and label (without ids or timestamps), and row counts."""
     with store.read() as conn:
-        return {r.post_id: r.data for r in conn.execute(select(annotations.c.post_id, annotations.c.data))}
+        out: dict[str, object] = {
+            "annotations": {r.post_id: r.data for r in conn.execute(select(annotations.c.post_id, annotations.c.data))},
+            "mentions": sorted(map(tuple, conn.execute(select(
+                mentions.c.post_id, mentions.c.code, mentions.c.role, mentions.c.stance, mentions.c.veiled)))),
+            "post_labels": sorted(map(tuple, conn.execute(select(
+                post_labels.c.post_id, post_labels.c.kind, post_labels.c.label)))),
+        }
+        for table in (annotations, mentions, post_labels, embeddings):
+            out[f"count:{table.name}"] = conn.execute(select(func.count()).select_from(table)).scalar()
+    return out
+
+
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory) -> dict[str, object]:
+    store = open_store(_workspace(tmp_path_factory.mktemp("one") / "one.db"))
+    analyze(store, fast=True, detect_events=False)
+    rows = _rows(store)
+    store.close()
+    assert rows["count:annotations"] == POSTS and rows["count:mentions"] > 0
+    return rows
+
+
+@pytest.fixture(scope="module")
+def client():
+    from dask.distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=":0")
+    c = Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
 
 
 @pytest.mark.slow
-def test_local_cluster_matches_one_process(tmp_path):
+def test_local_cluster_matches_one_process(tmp_path, one_process, client):
     from envoywatch.distributed import analyze_on_dask
 
-    one = open_store(_workspace(tmp_path / "one.db"))
-    analyze(one, fast=True, detect_events=False)
     two = open_store(_workspace(tmp_path / "two.db"))
-    summary = analyze_on_dask(two, "local:2", fast=True, detect_events=False)
-    assert summary["annotated"] == 60 and summary["workers"] == 2
-    assert _annotations(one) == _annotations(two)
-    # A second run finds nothing pending and duplicates nothing.
-    again = analyze_on_dask(two, "local:2", fast=True, detect_events=False)
-    assert again["annotated"] == 0
-    with two.read() as conn:
-        assert conn.execute(select(func.count()).select_from(annotations)).scalar() == 60
+    summary = analyze_on_dask(two, fast=True, detect_events=False, client=client)
+    assert summary["annotated"] == POSTS and summary["workers"] == 2
+    assert _rows(two) == one_process
+    # A second run, on a cluster started from its address, finds nothing pending and doubles nothing.
+    again = analyze_on_dask(two, "local:1", fast=True, detect_events=False)
+    assert again["annotated"] == 0 and again["tasks"] == 0
+    assert _rows(two) == one_process
+
+
+@pytest.mark.slow
+def test_worker_killed_mid_task_loses_and_doubles_nothing(tmp_path, one_process, client):
+    from envoywatch.distributed import analyze_on_dask, annotate_chunk
+
+    marker = tmp_path / "killed"
+
+    def dies_once(url, ids, fast):
+        """The first task to commit its first batch kills its worker process, with half its posts stored."""
+        def progress(done, total):
+            if done < total and not marker.exists():
+                marker.touch()
+                os._exit(1)
+        return annotate_chunk(url, ids, fast, progress)
+
+    two = open_store(_workspace(tmp_path / "two.db"))
+    summary = analyze_on_dask(two, fast=True, detect_events=False, client=client, task=dies_once)
+    assert marker.exists(), "no worker was killed"
+    assert summary["annotated"] == POSTS
+    assert _rows(two) == one_process

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from envoywatch.store import annotations as store_ann
 from envoywatch.store.db import Store, open_store
 
 CHUNK = 512  # posts per task: big enough to amortise model calls, small enough to rebalance
 _WORKER_STATE: dict[str, object] = {}
+
+Task = Callable[[str, Sequence[int], bool], int]
 
 
 def _pipeline():
@@ -27,11 +29,24 @@ def _store(url: str) -> Store:
     return _WORKER_STATE[key]  # type: ignore[return-value]
 
 
-def annotate_chunk(url: str, ids: Sequence[int], fast: bool) -> int:
+def annotate_chunk(url: str, ids: Sequence[int], fast: bool, progress=None) -> int:
     """Annotate and store one chunk; re-running it (after a lost worker) rewrites the same rows."""
     from envoywatch.analyze import annotate_ids
 
-    return annotate_ids(_store(url), _pipeline(), list(ids), fast=fast)
+    return annotate_ids(_store(url), _pipeline(), list(ids), fast=fast, progress=progress)
+
+
+def warm_worker(fast: bool) -> None:
+    """Load the pipeline (and the encoder in full mode) before the first task arrives."""
+    from envoywatch.analysis.base import Context, PostInput
+
+    _pipeline().run([PostInput(id="warm", text="The embassy of Kazakhstan in Beijing.")],
+                    Context(fast=fast))
+
+
+def warm(client, fast: bool = False) -> int:
+    """Warm every worker of this client; returns how many were warmed."""
+    return len(client.run(warm_worker, fast))
 
 
 def client_for(address: str):
@@ -41,35 +56,42 @@ def client_for(address: str):
     if address.startswith("local"):
         n = int(address.split(":", 1)[1]) if ":" in address else 2
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None)
+                               dashboard_address=":0")
         return Client(cluster), cluster
     return Client(address), None
 
 
-def analyze_on_dask(store: Store, address: str, fast: bool = False, detect_events: bool = True) -> dict:
+def _run_tasks(client, task: Task, url: str, ids: list[int], fast: bool, chunk: int) -> tuple[int, int]:
+    """Map chunks of ids onto the cluster; a chunk lost with its worker is re-run elsewhere."""
+    chunks = [ids[i : i + chunk] for i in range(0, len(ids), chunk)]
+    futures = client.map(task, [url] * len(chunks), chunks, [fast] * len(chunks), pure=False, retries=2)
+    return sum(client.gather(futures)), len(chunks)
+
+
+def analyze_on_dask(store: Store, address: str | None = None, fast: bool = False, detect_events: bool = True,
+                    client=None, chunk: int = CHUNK, task: Task = annotate_chunk) -> dict:
+    """Annotate pending posts on a cluster (an address, or an already connected client)."""
     from envoywatch.analysis.pipeline import current_version
 
     url = store.engine.url.render_as_string(hide_password=False)
     version = current_version()
     ids = store_ann.pending_ids(store, version)
-    client, cluster = client_for(address)
+    own, cluster = (client, None) if client is not None else client_for(address or "local:2")
     try:
-        chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
-        futures = client.map(annotate_chunk, [url] * len(chunks), chunks, [fast] * len(chunks),
-                             pure=False, retries=2)
-        done = sum(client.gather(futures))
+        done, tasks = _run_tasks(own, task, url, ids, fast, chunk)
         veiled = store_ann.veiled_post_ids(store) if done else []
         if veiled:
-            client.gather(client.submit(annotate_chunk, url, veiled, fast, pure=False, retries=2))
-        workers = len(client.scheduler_info().get("workers", {}))
+            _run_tasks(own, task, url, veiled, fast, chunk)
+        workers = len(own.scheduler_info().get("workers", {}))
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        if client is None:
+            own.close()
+            if cluster is not None:
+                cluster.close()
     events = {}
     if detect_events:
         from envoywatch.analyze import run_events
 
         events = run_events(store)
     return {"annotated": done, "reresolved_veiled": len(veiled), "version": version,
-            "tasks": len(chunks), "workers": workers, "events": events}
+            "tasks": tasks, "workers": workers, "events": events}
