@@ -10,10 +10,19 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select, text
 
 from envoywatch.store.db import Store
-from envoywatch.store.schema import accounts, actors, annotations, events, mentions, post_labels, posts
+from envoywatch.store.schema import (
+    accounts,
+    actors,
+    annotations,
+    events,
+    mentions,
+    post_labels,
+    posts,
+)
 from envoywatch.timeutil import as_utc, iso
 
 MAX_PER_PAGE = 500
+COUNT_CAP = 10_000  # totals above this are reported as COUNT_CAP (counting millions costs seconds)
 
 
 @dataclass
@@ -130,16 +139,22 @@ def post_dict(r) -> dict[str, Any]:
     return out
 
 
+def count_posts(conn, f: PostFilter, cap: int = COUNT_CAP) -> int:
+    """How many posts match, counted up to `cap`: a page needs 50 rows, not a count over millions."""
+    ids = apply_filter(_base().with_only_columns(posts.c.id), f, conn.dialect.name).limit(cap)
+    return conn.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+
+
 def list_posts(store: Store, f: PostFilter) -> tuple[list[dict[str, Any]], int]:
-    """One page of posts with their annotations, newest first, and the total count."""
+    """One page of posts with their annotations, newest first, and the total (at most COUNT_CAP)."""
     base = apply_filter(_base(), f, store.dialect)
     per = max(1, min(f.per_page, MAX_PER_PAGE))
     page = max(1, f.page)
     with store.read() as conn:
-        total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
         rows = conn.execute(base.order_by(posts.c.created_at.desc(), posts.c.id.desc())
                             .limit(per).offset((page - 1) * per)).all()
-    return [post_dict(r) for r in rows], total
+        total = len(rows) if page == 1 and len(rows) < per else count_posts(conn, f)
+    return [post_dict(r) for r in rows], max(total, (page - 1) * per + len(rows))
 
 
 def iter_posts(store: Store, f: PostFilter, chunk: int = 1000):
@@ -184,8 +199,11 @@ def event_dict(r, refs: dict[int, dict]) -> dict[str, Any]:
 
 def list_events(store: Store, type: str | None = None, account: str | None = None,
                 date_from: datetime | None = None, date_to: datetime | None = None,
-                limit: int | None = None) -> list[dict[str, Any]]:
-    """Events in time order, each with its evidence posts as {id, platform_id, url, account}."""
+                limit: int | None = None, where=None) -> list[dict[str, Any]]:
+    """Events in time order, each with its evidence posts as {id, platform_id, url, account}.
+
+    `where` is an extra SQL condition on `events`, so callers narrow in the database, not in Python.
+    """
     q = (select(events, accounts.c.platform, accounts.c.handle, actors.c.name.label("actor"))
          .select_from(events.outerjoin(accounts, events.c.account_id == accounts.c.id)
                       .outerjoin(actors, events.c.actor_id == actors.c.id))
@@ -198,6 +216,8 @@ def list_events(store: Store, type: str | None = None, account: str | None = Non
         q = q.where(events.c.start >= as_utc(date_from))
     if date_to:
         q = q.where(events.c.start < as_utc(date_to))
+    if where is not None:
+        q = q.where(where)
     if limit:
         q = q.limit(limit)
     with store.read() as conn:

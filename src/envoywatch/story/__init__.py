@@ -12,12 +12,12 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, or_, select
 
 from envoywatch.events._data import PostRow
 from envoywatch.queries import evidence_refs, list_events
 from envoywatch.store.db import Store
-from envoywatch.store.schema import accounts, actors, annotations, posts
+from envoywatch.store.schema import accounts, actors, annotations, events, posts
 from envoywatch.story.render import narrative, render_html, render_markdown, render_text
 from envoywatch.timeutil import as_utc, iso
 
@@ -130,9 +130,16 @@ def veiled(rows: list[PostRow]) -> list[dict[str, Any]]:
     return out
 
 
-def _events_for(store: Store, keys: set[str], actor: dict | None, date_from, date_to) -> list[dict]:
+def _involving(ids: list[int], actor_ids: set[int], keys: set[str]):
+    """Events that may concern these accounts: theirs, their actors', or naming them in their data."""
+    named = [cast(events.c.data, Text).like(f'%"{k}"%') for k in sorted(keys)]
+    return or_(events.c.account_id.in_(ids or [-1]), events.c.actor_id.in_(sorted(actor_ids) or [-1]), *named)
+
+
+def _events_for(store: Store, accs: list, keys: set[str], actor: dict | None, date_from, date_to) -> list[dict]:
     found = []
-    for e in list_events(store, date_from=date_from, date_to=date_to):
+    near = _involving([a.id for a in accs], {a.actor_id for a in accs if a.actor_id}, keys)
+    for e in list_events(store, date_from=date_from, date_to=date_to, where=near):
         mine = e.get("account") in keys or bool(keys & set(e.get("accounts") or []))
         if actor and actor.get("whole_actor") and e.get("actor") == actor["name"]:
             mine = True
@@ -147,7 +154,7 @@ def build_story(store: Store, who: str, date_from: datetime | None = None,
     actor, accs = resolve(store, who)
     keys = {a.id: f"{a.platform}:{a.handle}" for a in accs}
     rows = _posts(store, list(keys), date_from, date_to)
-    evs = _events_for(store, set(keys.values()), actor, date_from, date_to)
+    evs = _events_for(store, accs, set(keys.values()), actor, date_from, date_to)
     story = {
         "who": who, "actor": actor,
         "accounts": [{"account": keys[a.id], "url": a.url, "display_name": a.display_name,
@@ -176,9 +183,11 @@ def _mission_blocked(store: Store, actor: dict | None, date_from, date_to) -> di
     if not actor or not actor.get("sending_country"):
         return None
     with store.read() as conn:
-        names = {n for (n,) in conn.execute(select(actors.c.name).where(
-            actors.c.sending_country == actor["sending_country"], actors.c.host_country == actor["host_country"]))}
-    evs = [e for e in list_events(store, type="block_reports", date_from=date_from, date_to=date_to)
+        mission = conn.execute(select(actors.c.id, actors.c.name).where(
+            actors.c.sending_country == actor["sending_country"], actors.c.host_country == actor["host_country"])).all()
+    names = {n for _, n in mission}
+    evs = [e for e in list_events(store, type="block_reports", date_from=date_from, date_to=date_to,
+                                  where=events.c.actor_id.in_([i for i, _ in mission] or [-1]))
            if e.get("actor") in names]
     people = {p["reporter"] for e in evs for p in e.get("people", [])}
     return {"sending_country": actor["sending_country"], "host_country": actor["host_country"],

@@ -1,0 +1,186 @@
+"""Queries at analyst scale: actor page, /api/posts with filters, search and story over 1M posts + 5M replies.
+
+The workspace comes from `_bigworkspace.py` (cached under /tmp/envoywatch-bench). It is served by the real
+`envoywatch serve` (uvicorn, one process) on loopback and loaded open-loop with bench_web's client: each
+endpoint first with its URL cached by the dashboard (as a team browsing it sees it), then with every
+request on its own URL, so the page cache never answers and each request runs its queries. A static file
+served in the same run is the floor. The same operations are also timed in-process, without HTTP.
+
+    nice -n 15 .venv/bin/python benchmarks/bench_queries.py [--scale 1] [--pg URL] [--seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _bigworkspace as big
+from bench_web import Pool, free_port, phase, start_server
+
+RESULTS = Path(__file__).parent / "results"
+GOAL_P95_MS = 200
+
+
+def subjects(scale: float) -> dict[str, dict]:
+    """The busiest actor (its two accounts write ~4% of all posts) and a median one."""
+    lay = big.layout(scale)
+    top, med = 0, big.N_WATCHED // 2
+    out = {}
+    for label, acc in (("top", top), ("median", med)):
+        plat = lay["acc_platform"][acc]
+        out[label] = {"actor_id": int(lay["acc_actor"][acc]), "account": f"{plat}:bench_{plat}_{acc:03d}"}
+    return out
+
+
+def endpoints(scale: float) -> list[tuple[str, str, float]]:
+    """(name, path, rate factor): what an analyst opens, and the filters of the posts list and search."""
+    s = subjects(scale)
+    top, med = s["top"], s["median"]
+    return [
+        ("actor_page_median", f"/actor/{med['actor_id']}", 1.0),
+        ("actor_page_top", f"/actor/{top['actor_id']}", 0.5),
+        ("api_actor_median", f"/api/actors/{med['actor_id']}", 1.0),
+        ("posts_latest", "/api/posts", 1.0),
+        ("posts_page_20", "/api/posts?page=20", 1.0),
+        ("posts_account", f"/api/posts?account={quote(med['account'])}", 1.0),
+        ("posts_account_top", f"/api/posts?account={quote(top['account'])}", 1.0),
+        ("posts_country_common", "/api/posts?target=US", 1.0),
+        ("posts_country_rare", "/api/posts?target=PL", 1.0),
+        ("posts_language", "/api/posts?lang=ru", 1.0),
+        ("posts_date_range", "/api/posts?from=2021-03-01&to=2021-04-01", 1.0),
+        ("posts_technique", "/api/posts?technique=whataboutism", 1.0),
+        ("posts_kind", "/api/posts?kind=quote", 1.0),
+        ("posts_combined", f"/api/posts?account={quote(top['account'])}&lang=en&from=2020-01-01&to=2021-01-01",
+         1.0),
+        ("search_rare_word", "/api/posts?q=Vilnius", 1.0),
+        ("search_two_words", "/api/posts?q=hegemony+sanctions", 1.0),
+        ("search_common_word", "/api/posts?q=vaccine", 0.5),
+        ("search_page", "/search?q=Vilnius", 1.0),
+        ("story_median", f"/api/story/{med['actor_id']}", 0.5),
+        ("story_top", f"/api/story/{top['actor_id']}", 0.2),
+    ]
+
+
+async def http_phases(port: int, eps: list, rate: float, seconds: float) -> dict:
+    pool = Pool("127.0.0.1", port)
+    out: dict[str, dict] = {}
+    try:
+        for name, path, _ in eps:  # warm-up: the first computation of each, and the statistics
+            t0 = time.perf_counter()
+            status = await pool.get(path)
+            out[name] = {"first_request_ms": round((time.perf_counter() - t0) * 1000, 1), "first_status": status}
+        out["static_reference"] = await phase(pool, "/static/app.css", rate, seconds)
+        for name, path, factor in eps:
+            out[name]["cached"] = await phase(pool, path, rate, seconds)
+            out[name]["uncached"] = await phase(pool, path, max(0.5, rate * factor / 4), seconds, bust=True)
+            print(f"{name}: uncached p95 {out[name]['uncached']['p95_ms']} ms", file=sys.stderr, flush=True)
+    finally:
+        pool.close()
+    return out
+
+
+def in_process(url: str, scale: float, repeat: int = 5) -> dict:
+    """The same work without HTTP or cache: median and max of `repeat` runs, in ms."""
+    from envoywatch.store import open_store
+    from envoywatch.web import views
+
+    store = open_store(url)
+    s = subjects(scale)
+    ops = {"subject_page_median": lambda: views.subject_page(store, views.find_subject(store, str(
+        s["median"]["actor_id"])), with_story=False),
+        "story_median": lambda: views.story_for(store, views.find_subject(store, str(s["median"]["actor_id"])).actor),
+        "posts_latest": lambda: views.posts_page(store, {}),
+        "posts_country_rare": lambda: views.posts_page(store, {"target": "PL"}),
+        "search_rare_word": lambda: views.posts_page(store, {"q": "Vilnius"})}
+    out = {}
+    for name, fn in ops.items():
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t0) * 1000)
+        out[name] = {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)}
+    store.close()
+    return out
+
+
+def counts(url: str) -> dict:
+    from sqlalchemy import text
+
+    from envoywatch.store import open_store
+
+    store = open_store(url)
+    with store.read() as conn:
+        q = lambda s: conn.execute(text(s)).scalar_one()
+        res = {"posts": q("SELECT max(id) FROM posts"), "replies_share": None,
+               "accounts": q("SELECT count(*) FROM accounts"), "events": q("SELECT count(*) FROM events"),
+               "mentions": q("SELECT count(*) FROM mentions")}
+    store.close()
+    return res
+
+
+def run_engine(url: str, scale: float, rate: float, seconds: float) -> dict:
+    eps = endpoints(scale)
+    load_before = round(os.getloadavg()[0], 2)
+    port = free_port()
+    proc = start_server(url, port)
+    try:
+        res = asyncio.run(http_phases(port, eps, rate, seconds))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    static = res.pop("static_reference")
+    worst = max(res.values(), key=lambda r: r["uncached"]["p95_ms"])
+    return {"workspace": url.split("@")[-1], **counts(url), "rate_per_s_cached": rate,
+            "load_average_1m_before_after": [load_before, round(os.getloadavg()[0], 2)],
+            "static_reference": static, "endpoints": {n: {"path": p, **res[n]} for n, p, _ in eps},
+            "p95_uncached_ms": {n: res[n]["uncached"]["p95_ms"] for n, _, _ in eps},
+            "ratio_p50_vs_static_uncached": {n: round(res[n]["uncached"]["p50_ms"] / (static["p50_ms"] or 1), 1)
+                                             for n, _, _ in eps},
+            "over_goal_uncached": sorted(n for n, _, _ in eps if res[n]["uncached"]["p95_ms"] >= GOAL_P95_MS),
+            "worst_uncached_p95_ms": worst["uncached"]["p95_ms"],
+            "errors": sum(r["cached"]["errors"] + r["uncached"]["errors"] for r in res.values()),
+            "in_process": in_process(url, scale)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--pg", help="also on PostgreSQL at this URL (its public schema is replaced)")
+    ap.add_argument("--only", choices=("sqlite", "postgresql"))
+    ap.add_argument("--rate", type=float, default=20, help="requests/s for cached URLs (uncached: a quarter)")
+    ap.add_argument("--seconds", type=float, default=15)
+    args = ap.parse_args()
+    path = RESULTS / "queries.json"
+    out = json.loads(path.read_text()) if path.exists() else {}
+    out.update({"benchmark": "queries", "scale": args.scale, "goal": f"p95 < {GOAL_P95_MS} ms on SQLite",
+                "server": "envoywatch serve (uvicorn, 1 process), loopback",
+                "client": "bench_web open loop, keep-alive; uncached = every request on its own URL",
+                "machine": f"{platform.machine()} {os.cpu_count()} cpus (shared)",
+                "command": "nice -n 15 .venv/bin/python benchmarks/bench_queries.py " + " ".join(sys.argv[1:])})
+    engines = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
+    for name, pg in engines:
+        if args.only and name != args.only:
+            continue
+        t0 = time.perf_counter()
+        url = big.build(args.scale, pg, log=lambda m: print(m, file=sys.stderr, flush=True))
+        print(f"{name} workspace ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        out[name] = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                     **run_engine(url, args.scale, args.rate, args.seconds)}
+    RESULTS.mkdir(exist_ok=True)
+    path.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps({k: out[k].get("p95_uncached_ms") if isinstance(out[k], dict) else out[k] for k in out},
+                     indent=2))
+
+
+if __name__ == "__main__":
+    main()
