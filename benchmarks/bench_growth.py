@@ -1,0 +1,176 @@
+"""Growth: every stage at N and 10N posts; 10x the data must cost at most 11x the time.
+
+Stages, each on a fresh SQLite workspace (or a reset PostgreSQL database with --db):
+ingest of twarc2 pages, `analyze --fast`, event detection, the story of one actor, and export of
+every post to JSON Lines. The workload is the generated multilingual posts of bench_annotate.py
+(24 registered accounts, 1 in 4 posts a public reply; 10N posts also span 10x the days).
+Models load before any timing. Anything quadratic shows as a ratio far above 10.
+Run: OMP_NUM_THREADS=1 nice -n 15 .venv/bin/python benchmarks/bench_growth.py [--n 2000] [--db URL]
+Writes benchmarks/results/growth.json (growth_pg.json on PostgreSQL).
+
+`--disk` instead measures disk per post on a real workspace (the DIPROMATS 2023 diplomats'
+tweets from ../shared/data): after ingest, after `analyze --fast`, and the size of stored
+embeddings, scaled to a million posts; it writes benchmarks/results/disk.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import WORK, save  # noqa: E402
+from bench_annotate import CACHE, WATCHED, _pipeline_is, pg_reset, register_accounts, warm_pipeline, write_pages  # noqa: E402
+
+STAGES = ("ingest", "analyze_fast", "events", "story", "export")
+ACTOR = "CN mission CN-KZ #0"  # the actor of account emb0 (see bench_annotate.register_accounts)
+
+
+def fresh(n: int, db: str | None) -> str:
+    if db and not db.endswith(".db"):
+        pg_reset(db)
+        return db
+    path = WORK / f"growth-{n}.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return str(path)
+
+
+def run_stages(n: int, db: str | None, pipe) -> dict[str, float]:
+    """Seconds per stage on a workspace grown from nothing to n posts."""
+    import envoywatch.analyze as az
+    from envoywatch.events import detect_all
+    from envoywatch.export import export_posts
+    from envoywatch.ingest import ingest
+    from envoywatch.queries import PostFilter
+    from envoywatch.store import open_store
+    from envoywatch.story import build_story
+
+    pages = CACHE / f"pages-{n}.jsonl"
+    if not pages.exists():
+        write_pages(pages, n)
+    store = open_store(fresh(n, db))
+    register_accounts(store)
+    t: dict[str, float] = {}
+    t0 = time.perf_counter()
+    ingest(store, [pages])
+    t["ingest"] = time.perf_counter() - t0
+    with _pipeline_is(az, pipe):
+        t0 = time.perf_counter()
+        az.analyze(store, fast=True, detect_events=False)
+        t["analyze_fast"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    detect_all(store)
+    t["events"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    build_story(store, ACTOR)
+    t["story"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rows = export_posts(store, PostFilter(), "jsonl", WORK / f"growth-{n}.jsonl")
+    t["export"] = time.perf_counter() - t0
+    assert rows == n, rows
+    store.close()
+    return t
+
+
+DIPROMATS = ("train_t1_en.json", "train_t1_es.json", "test_t1_en.json", "test_t1_es.json")
+
+
+def _size(url: str) -> int:
+    """Bytes the workspace takes on disk (SQLite file after a checkpoint and VACUUM, or the PG database)."""
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(url if "://" in url else f"sqlite:///{url}")
+    with eng.connect() as c:
+        if eng.dialect.name == "sqlite":
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            c.exec_driver_sql("VACUUM")
+            size = Path(url).stat().st_size
+        else:
+            c.commit()
+            c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
+            size = c.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
+    eng.dispose()
+    return int(size)
+
+
+def disk(db: str | None, embedded: int) -> None:
+    """Disk per post on a workspace of real diplomats' tweets, scaled to a million posts."""
+    import envoywatch.analyze as az
+    from envoywatch.analysis.pipeline import Pipeline
+    from envoywatch.evaluation import shared_data_dir
+    from envoywatch.ingest import ingest
+    from envoywatch.store import annotations as store_ann
+    from envoywatch.store import open_store
+
+    root = shared_data_dir()
+    if root is None:
+        sys.exit("--disk needs ../shared/data (DIPROMATS 2023)")
+    url = fresh(0, db)
+    store = open_store(url)
+    empty = _size(url)
+    ingest(store, [root / "dipromats2023" / f for f in DIPROMATS], fmt="dipromats")
+    n = store_ann.count_pending(store, "none")
+    ingested = _size(url)
+    az.analyze(store, fast=True, detect_events=False)
+    annotated = _size(url)
+    pipe = Pipeline()
+    ids = store_ann.pending_ids(store, "none")[:embedded]  # every post: their annotations are all 'fast'
+    az.annotate_ids(store, pipe, ids, fast=False)
+    full = _size(url)
+    store.close()
+    per = {"posts_raw_payload_fts_and_indexes": (ingested - empty) / n,
+           "fast_annotations_mentions_labels": (annotated - ingested) / n,
+           "embedding_full_mode_extra": (full - annotated) / len(ids)}
+    pg = bool(db and not db.endswith(".db"))
+    save("disk_pg" if pg else "disk", {
+        "command": "OMP_NUM_THREADS=1 nice -n 15 .venv/bin/python benchmarks/bench_growth.py --disk "
+                   + " ".join(a for a in sys.argv[1:] if a != "--disk"),
+        "workload": f"{n} real diplomats' tweets (DIPROMATS 2023: {', '.join(DIPROMATS)}); "
+                    f"full-mode annotation (embeddings) of {len(ids)} of them",
+        "database": "postgresql" if pg else "sqlite",
+        "bytes_per_post": {k: round(v) for k, v in per.items()},
+        "gb_per_million_posts": {k: round(v * 1e6 / 1e9, 2) for k, v in per.items()},
+        "gb_per_million_posts_total_full_mode": round(sum(per.values()) * 1e6 / 1e9, 2),
+    })
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=2000, help="the small size; the large one is 10x")
+    ap.add_argument("--db", help="PostgreSQL URL (its public schema is reset); default SQLite files")
+    ap.add_argument("--disk", action="store_true", help="measure disk per post on real tweets instead")
+    ap.add_argument("--embedded", type=int, default=300, help="with --disk: posts annotated in full mode")
+    args = ap.parse_args()
+    if args.disk:
+        return disk(args.db, args.embedded)
+    pg = bool(args.db and not args.db.endswith(".db"))
+    load = os.getloadavg()[0]
+    pipe, _ = warm_pipeline()
+    run_stages(max(200, args.n // 10), args.db, pipe)  # warm every code path and cache once
+    small = run_stages(args.n, args.db, pipe)
+    large = run_stages(10 * args.n, args.db, pipe)
+    ratios = {s: round(large[s] / small[s], 2) for s in STAGES}
+    save("growth_pg" if pg else "growth", {
+        "command": "OMP_NUM_THREADS=1 nice -n 15 .venv/bin/python benchmarks/bench_growth.py " + " ".join(sys.argv[1:]),
+        "workload": f"generated multilingual posts by {WATCHED} registered accounts, 1 in 4 a public reply; "
+                    f"N={args.n} and 10N={10 * args.n}",
+        "database": "postgresql" if pg else "sqlite",
+        "load_average_1min_at_start": round(load, 2),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
+        "seconds_at_N": {s: round(v, 3) for s, v in small.items()},
+        "seconds_at_10N": {s: round(v, 3) for s, v in large.items()},
+        "ratio_10N_to_N": ratios,
+        "goal_max_ratio": 11,
+        "goal_met": all(r <= 11 for r in ratios.values()),
+    })
+
+
+if __name__ == "__main__":
+    main()
