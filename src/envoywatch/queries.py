@@ -67,13 +67,19 @@ def ts_query(q: str) -> str:
     return " & ".join(terms)
 
 
-def account_condition(value: str):
-    """Match an account by "platform:handle", a bare handle, or its actor's name."""
+def account_parts(value: str):
+    """`account_condition` in two parts: the condition on `accounts`, and the actor name it also accepts."""
     v = value.strip().lstrip("@")
     if ":" in v and v.split(":", 1)[0] in ("x", "facebook", "instagram", "telegram", "bluesky", "mastodon", "web"):
         platform, handle = v.split(":", 1)
-        return and_(accounts.c.platform == platform, accounts.c.handle == handle.lower().lstrip("@"))
-    return or_(accounts.c.handle == v.lower(), actors.c.name == value.strip())
+        return and_(accounts.c.platform == platform, accounts.c.handle == handle.lower().lstrip("@")), None
+    return accounts.c.handle == v.lower(), value.strip()
+
+
+def account_condition(value: str):
+    """Match an account by "platform:handle", a bare handle, or its actor's name."""
+    cond, actor_name = account_parts(value)
+    return cond if actor_name is None else or_(cond, actors.c.name == actor_name)
 
 
 def account_label(platform: str, handle: str | None, platform_id: str | None = None) -> str:

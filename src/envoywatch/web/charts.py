@@ -92,6 +92,39 @@ def sparkline(rows: list[dict]) -> dict[str, Any]:
     return _spec(line, width=160, height=32)
 
 
+_ROWS = {"__envoywatch_rows__": True}
+_SHAPES: dict[tuple, dict[str, Any]] = {}
+
+
+def _filled(spec: Any, rows: list[dict], marks: list[dict]) -> Any:
+    """A copy of a stand-in spec with the real rows and event marks in place of the stand-ins."""
+    if isinstance(spec, dict):
+        vals = spec.get("values")
+        if isinstance(vals, list) and vals and isinstance(vals[0], dict):
+            if vals[0] is _ROWS or vals[0].get("__envoywatch_rows__"):
+                return {**spec, "values": list(rows)}
+            if vals[0].get("date") == "__envoywatch_marks__":
+                return {**spec, "values": list(marks)}
+        return {k: _filled(v, rows, marks) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_filled(v, rows, marks) for v in spec]
+    return spec
+
+
+def _shaped(fn, rows: list[dict], marks: list[dict], width: Any) -> dict[str, Any]:
+    """`fn`'s spec, built by Altair once per chart shape with stand-in data, then filled with the data.
+
+    Altair copies every data value while building a spec (seconds for a busy actor's years of weeks);
+    the spec depends on the data only through the event types drawn, which are part of the shape.
+    """
+    domain = tuple(sorted({m["type"] for m in marks}))
+    key = (fn.__name__, domain, str(width))
+    if key not in _SHAPES:
+        stand_in = [{"date": "__envoywatch_marks__", "type": t} for t in domain]
+        _SHAPES[key] = fn([_ROWS], stand_in, width)
+    return _filled(_SHAPES[key], rows, marks)
+
+
 def subject_charts(series: dict[str, Any], events: list[dict[str, Any]], width: Any = WIDTH) -> dict[str, dict]:
     """Every chart on an actor page, keyed by its element id; empty series give no chart."""
     shifts = event_marks(events, ("shift",))
@@ -106,5 +139,5 @@ def subject_charts(series: dict[str, Any], events: list[dict[str, Any]], width: 
             ("blocks", block_claims, "block_claims_per_week", blocks))
     for key, fn, field, marks in plan:
         if series.get(field):
-            out[key] = fn(series[field], marks, width)
+            out[key] = _shaped(fn, series[field], marks, width)
     return out

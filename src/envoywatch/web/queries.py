@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from envoywatch.events.base import EVENT_TYPES
-from envoywatch.queries import account_condition, list_events
+from envoywatch.queries import account_condition, account_parts, list_events
 from envoywatch.store.db import Store
 from envoywatch.store.schema import (
     accounts,
@@ -121,34 +121,60 @@ def watched_actors(store: Store) -> list[dict[str, Any]]:
             for r in rows]
 
 
+def week_sql(col, dialect: str):
+    """`week_of` in SQL: the Monday starting the UTC week, as YYYY-MM-DD, so weeks are counted in the database."""
+    if dialect == "postgresql":
+        return func.to_char(func.date_trunc("week", func.timezone("UTC", col)), "YYYY-MM-DD")
+    return func.date(func.substr(col, 1, 10), "weekday 0", "-6 days")  # stored as naive UTC text
+
+
+def _flag(col):
+    return func.sum(case((col.is_(True), 1), else_=0))
+
+
 def _authored(conn, ids: list[int]) -> list[Any]:
-    q = (select(posts.c.id, posts.c.created_at, annotations.c.undiplomatic, annotations.c.post_id.label("ann"))
+    """The subject's own posts per week: how many, how many analysed, undiplomatic sum and count."""
+    w = week_sql(posts.c.created_at, conn.dialect.name).label("week")
+    q = (select(w, func.count().label("n"), func.count(annotations.c.post_id).label("ann"),
+                func.sum(annotations.c.undiplomatic).label("und"), func.count(annotations.c.undiplomatic).label("und_n"))
          .select_from(posts.outerjoin(annotations, annotations.c.post_id == posts.c.id))
-         .where(posts.c.account_id.in_(ids), posts.c.kind != "reply"))  # its own posts, as the story counts
+         .where(posts.c.account_id.in_(ids), posts.c.kind != "reply")  # its own posts, as the story counts
+         .group_by(w))
     return conn.execute(q).all()
 
 
 def _replies(conn, ids: list[int]) -> list[Any]:
-    """Replies by others to the subject's posts: when, hostile, block claim."""
-    q = (select(posts.c.created_at, annotations.c.hostile, annotations.c.hostility, annotations.c.block_claim)
+    """Replies by others to the subject's posts, per week: how many, hostile, block claims."""
+    w = week_sql(posts.c.created_at, conn.dialect.name).label("week")
+    q = (select(w, func.count().label("n"), _flag(annotations.c.hostile).label("hostile"),
+                _flag(annotations.c.block_claim).label("blocks"))
          .select_from(posts.join(parent, and_(parent.c.platform == posts.c.platform,
                                               parent.c.platform_id == posts.c.in_reply_to))
                       .outerjoin(annotations, annotations.c.post_id == posts.c.id))
-         .where(parent.c.account_id.in_(ids), posts.c.account_id.not_in(ids)))
+         .where(parent.c.account_id.in_(ids), posts.c.account_id.not_in(ids))
+         .group_by(w))
     return conn.execute(q).all()
 
 
 def _targets(conn, ids: list[int]) -> list[Any]:
-    q = (select(posts.c.created_at, mentions.c.code, mentions.c.role, mentions.c.stance, mentions.c.veiled)
+    """Country mentions in the subject's posts per week, code and stance, in the order an account-by-account,
+    oldest-first reading meets them (which decides the order of equally targeted countries)."""
+    w = week_sql(posts.c.created_at, conn.dialect.name).label("week")
+    q = (select(w, mentions.c.code, mentions.c.stance, posts.c.account_id, func.count().label("n"),
+                func.min(posts.c.created_at).label("first"))
          .select_from(mentions.join(posts, posts.c.id == mentions.c.post_id))
-         .where(posts.c.account_id.in_(ids), mentions.c.code.is_not(None)))
-    return conn.execute(q).all()
+         .where(posts.c.account_id.in_(ids), mentions.c.code.is_not(None))
+         .group_by(w, mentions.c.code, mentions.c.stance, posts.c.account_id))
+    rows = conn.execute(q).all()
+    return sorted(rows, key=lambda r: (r.account_id, r.first is None, str(r.first or ""), r.code, r.stance or ""))
 
 
 def _techniques(conn, ids: list[int]) -> list[Any]:
-    q = (select(posts.c.created_at, post_labels.c.label)
+    w = week_sql(posts.c.created_at, conn.dialect.name).label("week")
+    q = (select(w, post_labels.c.label, func.count().label("n"))
          .select_from(post_labels.join(posts, posts.c.id == post_labels.c.post_id))
-         .where(posts.c.account_id.in_(ids), post_labels.c.kind == "technique"))
+         .where(posts.c.account_id.in_(ids), post_labels.c.kind == "technique")
+         .group_by(w, post_labels.c.label))
     return conn.execute(q).all()
 
 
@@ -158,42 +184,45 @@ def subject_series(store: Store, subj: Subject) -> dict[str, Any]:
     with store.read() as conn:
         authored, replies = _authored(conn, ids), _replies(conn, ids)
         targets, techs = _targets(conn, ids), _techniques(conn, ids)
-    per_week, und = Counter(), defaultdict(list)
-    for r in authored:
-        w = week_of(r.created_at)
-        per_week[w] += 1
-        if r.undiplomatic is not None:
-            und[w].append(r.undiplomatic)
-    rep, rep_hostile, blocks = Counter(), Counter(), Counter()
-    for r in replies:
-        w = week_of(r.created_at)
-        rep[w] += 1
-        rep_hostile[w] += bool(r.hostile)
-        blocks[w] += bool(r.block_claim)
-    hostile = [t for t in targets if t.stance == "hostile"]
-    tgt = Counter((week_of(t.created_at), t.code) for t in hostile)
-    tech = Counter((week_of(t.created_at), t.label) for t in techs)
+    n_posts = sum(r.n for r in authored)
+    tgt, tech = Counter(), Counter()
+    for t in targets:
+        if t.stance == "hostile":
+            tgt[(t.week, t.code)] += t.n
+    for t in techs:
+        tech[(t.week, t.label)] += t.n
     return {
-        "analysed": sum(1 for r in authored if r.ann is not None), "posts": len(authored),
-        "replies": len(replies),
-        "posts_per_week": [{"week": w, "posts": n} for w, n in sorted(per_week.items()) if w],
+        "analysed": sum(r.ann for r in authored), "posts": n_posts, "replies": sum(r.n for r in replies),
+        "posts_per_week": [{"week": r.week, "posts": r.n} for r in sorted(authored, key=_by_week) if r.week],
         "targets_per_week": [{"week": w, "country": c, "posts": n} for (w, c), n in sorted(tgt.items()) if w],
-        "undiplomatic_per_week": [{"week": w, "undiplomatic": round(sum(v) / len(v), 3), "posts": len(v)}
-                                  for w, v in sorted(und.items()) if w],
+        "undiplomatic_per_week": [{"week": r.week, "undiplomatic": round(r.und / r.und_n, 3), "posts": r.und_n}
+                                  for r in sorted(authored, key=_by_week) if r.week and r.und_n],
         "techniques_per_week": [{"week": w, "technique": t, "posts": n} for (w, t), n in sorted(tech.items()) if w],
-        "replies_per_week": [{"week": w, "replies": n, "hostile": rep_hostile[w],
-                              "hostile_share": round(rep_hostile[w] / n, 3)} for w, n in sorted(rep.items()) if w],
-        "block_claims_per_week": [{"week": w, "block_claims": n} for w, n in sorted(blocks.items()) if w and n],
-        "host_relevance": host_relevance(subj, targets, len(authored)),
+        "replies_per_week": [{"week": r.week, "replies": r.n, "hostile": int(r.hostile or 0),
+                              "hostile_share": round(int(r.hostile or 0) / r.n, 3)}
+                             for r in sorted(replies, key=_by_week) if r.week],
+        "block_claims_per_week": [{"week": r.week, "block_claims": int(r.blocks)}
+                                  for r in sorted(replies, key=_by_week) if r.week and r.blocks],
+        "host_relevance": host_relevance(subj, targets, n_posts),
     }
 
 
+def _by_week(r) -> str:
+    return r.week or ""
+
+
 def host_relevance(subj: Subject, targets: list[Any], n_posts: int) -> dict[str, Any]:
-    """How much the subject's attacks concern its host country rather than third countries."""
+    """How much the subject's attacks concern its host country rather than third countries.
+
+    `targets` are (code, stance, n) counts of country mentions, first seen first.
+    """
     host = subj.host_country
-    hostile = Counter(t.code for t in targets if t.stance == "hostile")
+    hostile: Counter = Counter()
+    for t in targets:
+        if t.stance == "hostile":
+            hostile[t.code] += t.n
     total = sum(hostile.values())
-    mentions_host = sum(1 for t in targets if host and t.code == host)
+    mentions_host = sum(t.n for t in targets if host and t.code == host)
     return {
         "host_country": host, "posts": n_posts, "hostile_mentions": total,
         "host_share_of_targets": round(hostile[host] / total, 3) if host and total else None,
@@ -208,15 +237,16 @@ def host_relevance(subj: Subject, targets: list[Any], n_posts: int) -> dict[str,
 
 def subject_events(store: Store, subj: Subject) -> list[dict[str, Any]]:
     """Events of the subject's accounts (or its actor), in time order."""
-    out, seen = [], set()
     names = [subj.actor] if subj.kind == "actor" and subj.actor else []
     names += [a["account"] for a in subj.accounts]
-    for name in names:
-        for e in list_events(store, account=name):
-            if e["id"] not in seen:
-                seen.add(e["id"])
-                out.append(e)
-    return sorted(out, key=lambda e: (e["start"] or "", e["id"]))
+    if not names:
+        return []
+    # one query for what list_events(account=name) finds for each name, through the events' indexes
+    parts = [account_parts(n) for n in names]
+    acc_ids = select(accounts.c.id).where(or_(*(cond for cond, _ in parts)))
+    actor_ids = select(actors.c.id).where(actors.c.name.in_(names + [a for _, a in parts if a]))
+    found = list_events(store, where=or_(events.c.account_id.in_(acc_ids), events.c.actor_id.in_(actor_ids)))
+    return sorted(found, key=lambda e: (e["start"] or "", e["id"]))
 
 
 def country_profile(store: Store, code: str) -> dict[str, Any]:
