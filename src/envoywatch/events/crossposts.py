@@ -1,8 +1,9 @@
 """Cross-posts: the same message by several watched accounts, platforms or languages.
 
-Three passes, none comparing all pairs: exact copies by a hash of the normalised text;
-near copies by MinHash LSH on character 5-shingles (queried at 0.5, confirmed with the exact
-Jaccard or containment); translations by language-centred e5 embeddings, mutual best match
+Four passes, none comparing all pairs: exact copies by a hash of the normalised text;
+near copies by MinHash LSH on character 5-shingles (queried at 0.3, confirmed with the exact
+Jaccard or containment); excerpts and quoted statements through an index of rare word 3-grams,
+confirmed by the share of verbatim word runs; translations by language-centred e5 embeddings, mutual best match
 with a margin over the runner-up, within a time window. Each cluster's origin is its earliest post.
 """
 
@@ -12,10 +13,12 @@ import hashlib
 import html
 import re
 import unicodedata
-from collections import defaultdict
+import zlib
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -37,12 +40,17 @@ class CrosspostParams:
     window_days: float = 365.0  # exact copies, and near copies with Jaccard >= same_text_jaccard
     near_window_days: float = 14.0  # looser near copies: templated posts weeks apart are not copies
     same_text_jaccard: float = 0.9
+    far_jaccard: float = 0.45  # ... and near copies this close (both tests) are reposts, even months later
+    far_containment: float = 0.75
     near_min_chars: int = 60  # short greetings ("Happy New Year to our friends") are alike everywhere
     lsh_threshold: float = 0.3
     num_perm: int = 128
     near_jaccard: float = 0.55
     near_containment: float = 0.8
     near_length_ratio: float = 0.4  # an edited repost keeps most of the original, adds little
+    copy_min_words: int = 8  # an excerpt or a quoted statement: at least this many words ...
+    copy_share: float = 0.7  # ... of which this share lies in verbatim runs of 3+ words of the other post
+    copy_stock_posts: int = 60  # a word 3-gram in more posts than this is a stock phrase, not a lead
     translation_window_days: float = 3.0
     translation_margin: float = 0.15
     translation_floor: float = 0.4  # cosine of language-centred vectors
@@ -114,30 +122,73 @@ def exact_pass(docs: Sequence[Doc], uf: _UnionFind, p: CrosspostParams) -> None:
                 uf.union(members[0], j)
 
 
+def _minhashes(shingle_sets: list[set[str]], num_perm: int) -> list:
+    """MinHash signatures sharing one set of permutations, with a fast deterministic hash (CRC-32)."""
+    from datasketch import MinHash
+
+    return MinHash.bulk([[s.encode() for s in sh] for sh in shingle_sets], num_perm=num_perm, hashfunc=_crc32)
+
+
+def _crc32(b: bytes) -> int:
+    return zlib.crc32(b)
+
+
 def near_pass(docs: Sequence[Doc], uf: _UnionFind, p: CrosspostParams) -> None:
     """MinHash LSH: each post queries the index of earlier posts, then the exact overlap confirms."""
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHashLSH
 
     lsh = MinHashLSH(threshold=p.lsh_threshold, num_perm=p.num_perm)
-    sh: dict[int, set[str]] = {}
-    for i, d in enumerate(docs):
-        if len(d.norm) < p.near_min_chars:
-            continue
-        sh[i] = shingles(d.norm)
-        mh = MinHash(num_perm=p.num_perm)
-        mh.update_batch([s.encode() for s in sh[i]])
+    idx = [i for i, d in enumerate(docs) if len(d.norm) >= p.near_min_chars]
+    sh = {i: shingles(docs[i].norm) for i in idx}
+    for i, mh in zip(idx, _minhashes([sh[i] for i in idx], p.num_perm), strict=True):
         for j in lsh.query(mh):
-            if uf.find(i) != uf.find(j) and _overlap_ok(sh[i], sh[j], d, docs[j], p):
+            if uf.find(i) != uf.find(j) and _overlap_ok(sh[i], sh[j], docs[i], docs[j], p):
                 uf.union(i, j)
         lsh.insert(i, mh)
+
+
+def copied_share(wa: Sequence[str], wb: Sequence[str], min_run: int = 3) -> float:
+    """Share of the shorter text's words that lie in verbatim runs of `min_run`+ words of the other."""
+    sm = SequenceMatcher(None, wa, wb, autojunk=False)
+    return sum(b.size for b in sm.get_matching_blocks() if b.size >= min_run) / max(1, min(len(wa), len(wb)))
+
+
+def copy_pass(docs: Sequence[Doc], uf: _UnionFind, p: CrosspostParams) -> None:
+    """Excerpts and quoted statements: posts of two accounts sharing two rare word 3-grams, compared
+    word by word (an account repeating its own phrase is not a copy, and would chain messages).
+
+    A retweet cut at 140 characters, one sentence lifted from a long statement, or the statement
+    quoted inside a longer post share little of their characters but most of the shorter post's words.
+    """
+    words = [d.norm.split()[:400] for d in docs]
+    grams = [{tuple(w[k : k + 3]) for k in range(len(w) - 2)} for w in words]
+    df: Counter = Counter(g for gs in grams for g in gs)
+    posting: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, gs in enumerate(grams):  # docs are in time order: each post meets the earlier ones
+        rare = [g for g in gs if 1 < df[g] <= p.copy_stock_posts]
+        shared = Counter(j for g in rare for j in posting[g])
+        for j, n in shared.items():
+            if n >= 2 and _copied(docs, words, i, j, uf, p):
+                uf.union(i, j)
+        for g in rare:
+            posting[g].append(i)
+
+
+def _copied(docs: Sequence[Doc], words: list[list[str]], i: int, j: int, uf: _UnionFind,
+            p: CrosspostParams) -> bool:
+    return (docs[i].account != docs[j].account and uf.find(i) != uf.find(j)
+            and min(len(words[i]), len(words[j])) >= p.copy_min_words
+            and _close(docs[i], docs[j], p.near_window_days)
+            and copied_share(words[i], words[j]) >= p.copy_share)
 
 
 def _overlap_ok(a: set[str], b: set[str], da: Doc, db: Doc, p: CrosspostParams) -> bool:
     inter = len(a & b)
     jac = inter / max(1, len(a | b))
-    if not _close(da, db, p.window_days if jac >= p.same_text_jaccard else p.near_window_days):
-        return False
     contained = inter / max(1, min(len(a), len(b)))
+    far = jac >= p.same_text_jaccard or (jac >= p.far_jaccard and contained >= p.far_containment)
+    if not _close(da, db, p.window_days if far else p.near_window_days):
+        return False
     small, big = sorted((len(a), len(b)))
     return jac >= p.near_jaccard or (contained >= p.near_containment and small >= 40
                                      and small / big >= p.near_length_ratio)
@@ -205,6 +256,7 @@ def find_clusters(docs: Sequence[Doc], vectors: dict[int, np.ndarray] | None = N
     exact_pass(docs, uf, p)
     exact_root = [uf.find(i) for i in range(len(docs))]
     near_pass(docs, uf, p)
+    copy_pass(docs, uf, p)
     near_root = [uf.find(i) for i in range(len(docs))]
     sub = [i for i, d in enumerate(docs) if vectors and d.id in vectors]
     if sub:
