@@ -6,8 +6,8 @@ import html
 import itertools
 import json
 from collections import defaultdict
-from difflib import SequenceMatcher
 from datetime import UTC, datetime, timedelta
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,9 @@ def _word_grams(norm: str) -> set[tuple[str, ...]]:
 
 
 def copied_share(wa: list[str], wb: list[str], min_run: int = 3) -> float:
-    """Share of the shorter post's words that sit in verbatim runs of `min_run`+ words of the other."""
+    """Share of the shorter post's words that sit in verbatim runs of `min_run`+ words of the other.
+
+    The gold keeps its own copy of this measure so that a change to the detector cannot move it."""
     sm = SequenceMatcher(None, wa, wb, autojunk=False)
     return sum(b.size for b in sm.get_matching_blocks() if b.size >= min_run) / max(1, min(len(wa), len(wb)))
 
