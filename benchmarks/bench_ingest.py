@@ -1,5 +1,8 @@
 """Ingest speed against sqlite-utils and a bare orjson+executemany floor, and on PostgreSQL against COPY.
 
+Also: growth (the same ingest at a tenth of the tweets) and where the time goes (stages timed alone).
+Wall seconds are the headline; CPU seconds are given too, since the machine is shared.
+
 Usage: python benchmarks/bench_ingest.py [--tweets 200000] [--pg URL]
 """
 
@@ -7,26 +10,45 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import WORK, best_of, save, write_twarc_pages  # noqa: E402
+from _common import WORK, save, write_twarc_pages
 
-from envoywatch.ingest import ingest  # noqa: E402
-from envoywatch.store import open_store  # noqa: E402
+from envoywatch.ingest import ingest
+from envoywatch.sources._util import iter_lines, read_jsonl
+from envoywatch.sources.twarc2 import map_record
+from envoywatch.store import open_store
+
+PG_SCHEMA = "bench_ingest"  # its own schema: the benchmark never touches other workspaces on the server
+
+
+def cpu() -> float:
+    """CPU seconds of this process and of finished children (sqlite-utils runs as one)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one call."""
+    c0, t0 = cpu(), time.perf_counter()
+    fn()
+    return time.perf_counter() - t0, cpu() - c0
 
 
 def flatten(pages: Path, out: Path) -> Path:
     with open(pages, "rb") as f, open(out, "wb") as o:
         for line in f:
-            for t in orjson.loads(line)["data"]:
-                o.write(orjson.dumps(t) + b"\n")
+            o.writelines(orjson.dumps(t) + b"\n" for t in orjson.loads(line)["data"])
     return out
 
 
@@ -69,6 +91,16 @@ def run_pg_copy(pages: Path, url: str) -> None:
         con.execute("DROP TABLE bench_copy")
 
 
+def stage_parse(pages: Path) -> None:
+    for _, _, line in iter_lines(pages):
+        orjson.loads(line)
+
+
+def stage_map(pages: Path) -> None:
+    for _ in read_jsonl(pages, map_record):
+        pass
+
+
 def fresh(path: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
@@ -76,13 +108,75 @@ def fresh(path: Path) -> Path:
     return path
 
 
-def pg_reset(url: str) -> None:
+def pg_schema_url(url: str) -> str:
+    """A URL whose tables live in PG_SCHEMA, emptied first."""
     import sqlalchemy as sa
 
     eng = sa.create_engine(url)
     with eng.begin() as c:
-        c.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        c.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE; CREATE SCHEMA {PG_SCHEMA}"))
     eng.dispose()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{PG_SCHEMA}"
+
+
+def pg_drop(url: str) -> None:
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(url)
+    with eng.begin() as c:
+        c.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+    eng.dispose()
+
+
+def sqlite_part(args, work: Path, pages: Path) -> dict:
+    flat = flatten(pages, work / "flat.jsonl")
+    runs = {
+        "envoywatch_sqlite": lambda: run_envoywatch(pages, str(fresh(work / "ew.db"))),
+        "sqlite_utils_insert_nl": lambda: run_sqlite_utils(flat, fresh(work / "su.db")),
+        "floor_orjson_executemany": lambda: run_floor(pages, fresh(work / "floor.db")),
+    }
+    wall, cpu_s = {}, {}
+    for name, fn in runs.items():
+        wall[name], cpu_s[name] = timed(fn)
+    ew, su, fl = "envoywatch_sqlite", "sqlite_utils_insert_nl", "floor_orjson_executemany"
+    return {
+        "seconds": wall, "cpu_seconds": cpu_s,
+        "tweets_per_second": {k: args.tweets / v for k, v in wall.items()},
+        "ratios": {"envoywatch_vs_sqlite_utils": wall[su] / wall[ew], "envoywatch_vs_floor": wall[fl] / wall[ew]},
+        "cpu_ratios": {"envoywatch_vs_sqlite_utils": cpu_s[su] / cpu_s[ew],
+                       "envoywatch_vs_floor": cpu_s[fl] / cpu_s[ew]},
+        "goals": {"envoywatch_vs_sqlite_utils": ">= 1.0", "envoywatch_vs_floor": ">= 0.4"},
+    }
+
+
+def stages_part(pages: Path, total: tuple[float, float]) -> dict:
+    """Where the ingest's time goes: read+parse, mapping to posts, and the rest (rows, SQL, FTS, commits)."""
+    parse = timed(lambda: stage_parse(pages))
+    mapped = timed(lambda: stage_map(pages))
+    out = {}
+    for i, unit in enumerate(("seconds", "cpu_seconds")):
+        out[unit] = {"read_and_orjson_parse": parse[i], "map_to_posts": mapped[i] - parse[i],
+                     "write_rows_insert_fts_commit": total[i] - mapped[i], "total": total[i]}
+    return out
+
+
+def growth_part(args, work: Path, big: tuple[float, float]) -> dict:
+    small_n = args.tweets // 10
+    small = write_twarc_pages(work / "pages-small.jsonl", small_n)
+    t = timed(lambda: run_envoywatch(small, str(fresh(work / "ew-small.db"))))
+    return {"tweets": [small_n, args.tweets], "seconds": [t[0], big[0]], "cpu_seconds": [t[1], big[1]],
+            "time_ratio": big[0] / t[0], "cpu_time_ratio": big[1] / t[1], "goal": "10x the data <= 11x the time"}
+
+
+def pg_part(pages: Path, url: str, tweets: int) -> dict:
+    scoped = pg_schema_url(url)
+    try:
+        t_pg = timed(lambda: run_envoywatch(pages, scoped))[0]
+        t_copy = timed(lambda: run_pg_copy(pages, scoped))[0]
+    finally:
+        pg_drop(url)
+    return {"envoywatch_seconds": t_pg, "copy_seconds": t_copy, "envoywatch_vs_copy": t_copy / t_pg,
+            "envoywatch_tweets_per_second": tweets / t_pg}
 
 
 def main() -> None:
@@ -93,25 +187,15 @@ def main() -> None:
     work = WORK / "ingest"
     work.mkdir(parents=True, exist_ok=True)
     pages = write_twarc_pages(work / "pages.jsonl", args.tweets)
-    flat = flatten(pages, work / "flat.jsonl")
-    t = {
-        "envoywatch_sqlite": best_of(lambda: run_envoywatch(pages, str(fresh(work / "ew.db")))),
-        "sqlite_utils_insert_nl": best_of(lambda: run_sqlite_utils(flat, fresh(work / "su.db"))),
-        "floor_orjson_executemany": best_of(lambda: run_floor(pages, fresh(work / "floor.db"))),
-    }
     result = {"workload": f"{args.tweets} generated tweets in twarc2 pages (100 per page), fresh workspace",
-              "seconds": t, "tweets_per_second": {k: args.tweets / v for k, v in t.items()},
-              "ratios": {"envoywatch_vs_sqlite_utils": t["sqlite_utils_insert_nl"] / t["envoywatch_sqlite"],
-                         "envoywatch_vs_floor": t["floor_orjson_executemany"] / t["envoywatch_sqlite"]},
-              "goals": {"envoywatch_vs_sqlite_utils": ">= 1.0", "envoywatch_vs_floor": ">= 0.4"},
+              **sqlite_part(args, work, pages),
               "notes": "envoywatch does full normalisation, raw payload, provenance, accounts and FTS5; "
                        "sqlite-utils stores the flattened JSON as columns; the floor stores (id, text, json)."}
+    total = (result["seconds"]["envoywatch_sqlite"], result["cpu_seconds"]["envoywatch_sqlite"])
+    result["stages"] = stages_part(pages, total)
+    result["growth"] = growth_part(args, work, total)
     if args.pg:
-        pg_reset(args.pg)
-        t_pg = best_of(lambda: run_envoywatch(pages, args.pg))
-        t_copy = best_of(lambda: run_pg_copy(pages, args.pg))
-        result["postgresql"] = {"envoywatch_seconds": t_pg, "copy_seconds": t_copy,
-                                "envoywatch_vs_copy": t_copy / t_pg}
+        result["postgresql"] = pg_part(pages, args.pg, args.tweets)
     save("ingest", result)
 
 

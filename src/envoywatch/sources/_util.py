@@ -99,8 +99,9 @@ def unmapped_keys(record: Any, mapped: Iterable[str]) -> list[str]:
     """Source fields this importer does not map, sorted, for Post.unmapped."""
     if not isinstance(record, dict):
         return []
-    known = set(mapped)
-    return sorted(str(k) for k in record if k not in known)
+    known = mapped if isinstance(mapped, (set, frozenset, dict)) else set(mapped)
+    extra = [k for k in record if k not in known]
+    return sorted(str(k) for k in extra) if extra else extra
 
 
 def raw_text(record: Any) -> str:
@@ -150,6 +151,12 @@ _EPOCH = re.compile(r"-?\d{9,13}(\.\d+)?")
 
 def parse_time(value: Any) -> datetime | None:
     """An aware UTC datetime from ISO 8601, epoch seconds/ms, X v1.1 or RFC 2822 strings."""
+    if type(value) is str and 19 <= len(value) <= 40 and value[4:5] == "-":  # ISO 8601, fast
+        try:
+            dt = datetime.fromisoformat(value)
+            return dt if dt.tzinfo is UTC else _aware(dt)
+        except (ValueError, OverflowError):
+            pass
     if value is None or isinstance(value, bool) or value == "":
         return None
     try:

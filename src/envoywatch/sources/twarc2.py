@@ -20,11 +20,11 @@ from envoywatch.sources._util import (
 )
 from envoywatch.sources.base import Sample, Source, source
 
-TWEET_FIELDS = {
+TWEET_FIELDS = frozenset({
     "id", "text", "note_tweet", "author_id", "author", "created_at", "lang", "conversation_id",
     "referenced_tweets", "in_reply_to_user_id", "in_reply_to_user", "public_metrics",
     "attachments", "entities", "edit_history_tweet_ids", "__twarc",
-}
+})
 KIND_BY_REF = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
 MEDIA_TYPES = {"photo": "photo", "video": "video", "animated_gif": "animated_gif"}
 
@@ -84,12 +84,16 @@ def map_page(page: dict[str, Any], where: Location) -> Parsed:
     for tweet in tweets:
         if not isinstance(tweet, dict) or opt_str(tweet.get("id")) is None:
             continue
-        if str(tweet["id"]) in seen:
+        tid = str(tweet["id"])
+        if tid in seen:
             continue
-        seen.add(str(tweet["id"]))
+        seen.add(tid)
         author = refs.get(str(tweet.get("author_id")))
-        reply_user = users.get(str(tweet.get("in_reply_to_user_id")))
-        tweet_media = [media[k] for k in as_list(dig(tweet, "attachments", "media_keys")) if k in media]
+        reply_to = tweet.get("in_reply_to_user_id")
+        reply_user = users.get(str(reply_to)) if reply_to is not None else None
+        attachments = tweet.get("attachments")
+        keys = as_list(attachments.get("media_keys")) if isinstance(attachments, dict) else ()
+        tweet_media = [media[k] for k in keys if k in media]
         parsed.posts.append(map_tweet(tweet, author, reply_user, tweet_media))
     return parsed
 
@@ -122,8 +126,17 @@ def map_tweet(
     tweet: dict[str, Any], author: Any, reply_user: Any, media: list[dict[str, Any]]
 ) -> Post:
     notes: list[str] = []
-    text = dig(tweet, "note_tweet", "text") or tweet.get("text")
+    note_tweet = tweet.get("note_tweet")
+    text = (note_tweet.get("text") if isinstance(note_tweet, dict) else None) or tweet.get("text")
     ref = author if isinstance(author, AccountRef) else user_ref(author, tweet.get("author_id"))
+    entities = tweet.get("entities")
+    if isinstance(entities, dict):
+        mentions = [m["username"] for m in as_list(entities.get("mentions"))
+                    if isinstance(m, dict) and isinstance(m.get("username"), str)]
+        hashtags = [h["tag"] for h in as_list(entities.get("hashtags"))
+                    if isinstance(h, dict) and isinstance(h.get("tag"), str)]
+    else:
+        mentions, hashtags = [], []
     post = Post(
         platform="x",
         platform_id=str(tweet["id"]),
@@ -133,18 +146,16 @@ def map_tweet(
         lang=opt_str(tweet.get("lang")),
         conversation_id=opt_str(tweet.get("conversation_id")),
         metrics=as_dict(tweet.get("public_metrics")),
-        media=[tweet_media(m) for m in media],
-        mentions=[m["username"] for m in as_list(dig(tweet, "entities", "mentions"))
-                  if isinstance(m, dict) and isinstance(m.get("username"), str)],
-        hashtags=[h["tag"] for h in as_list(dig(tweet, "entities", "hashtags"))
-                  if isinstance(h, dict) and isinstance(h.get("tag"), str)],
+        media=[tweet_media(m) for m in media] if media else [],
+        mentions=mentions,
+        hashtags=hashtags,
         raw=tweet,
     )
-    apply_references(post, tweet)
+    if "referenced_tweets" in tweet:
+        apply_references(post, tweet)
     if isinstance(reply_user, dict):
         post.in_reply_to_handle = opt_str(reply_user.get("username"))
-    handle = ref.handle or "i/web"
-    post.url = f"https://x.com/{handle}/status/{post.platform_id}"
+    post.url = f"https://x.com/{ref.handle or 'i/web'}/status/{post.platform_id}"
     post.unmapped = unmapped_keys(tweet, TWEET_FIELDS) + notes
     return post
 

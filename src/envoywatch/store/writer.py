@@ -1,20 +1,36 @@
-"""Write mapped records into the workspace: accounts by key, posts idempotently, edits kept."""
+"""Write mapped records into the workspace: accounts by key, posts idempotently in bulk, edits kept."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC
 
 import orjson
 from sqlalchemy import Connection, insert, select, tuple_, update
 
-from envoywatch.domain import AccountRef, Block, Parsed, Post, Reject
+from envoywatch.domain import AccountRef, Block, Location, Parsed, Post, Reject
 from envoywatch.store import fts
 from envoywatch.store.db import Store
-from envoywatch.store.schema import accounts, blocks, media, posts, rejects
+from envoywatch.store.schema import accounts, blocks, posts, rejects
 from envoywatch.timeutil import as_utc, utcnow
 
 CHUNK = 500  # ids per IN (...) look-up
+KINDS = frozenset(("original", "reply", "repost", "quote"))
+NULL_JSON = "null"  # how a JSON column stores None (as SQLAlchemy's JSON type did for the first workspaces)
+POST_COLUMNS = (
+    "platform", "platform_id", "account_id", "created_at", "text", "lang", "kind", "in_reply_to",
+    "in_reply_to_handle", "conversation_id", "quoted_id", "reposted_id", "url", "edited_at", "metrics",
+    "mentions", "hashtags", "has_media", "edits", "raw", "unmapped", "source_file", "source_line",
+    "source_offset", "importer", "ingested_at",
+)
+_COLS = ", ".join(POST_COLUMNS)
+INSERT_SQLITE = (f"INSERT INTO posts ({_COLS}) VALUES ({', '.join('?' * len(POST_COLUMNS))}) "
+                 "ON CONFLICT (platform, platform_id) DO NOTHING")
+PG_LOAD = (f"CREATE TEMP TABLE IF NOT EXISTS posts_load ON COMMIT DELETE ROWS AS "
+           f"SELECT {_COLS} FROM posts WITH NO DATA")
+PG_MOVE = (f"INSERT INTO posts ({_COLS}) SELECT {_COLS} FROM posts_load "
+           "ON CONFLICT (platform, platform_id) DO NOTHING")
 
 
 @dataclass
@@ -40,6 +56,20 @@ def _dumps(value) -> str | None:
     return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def _json(value) -> str:
+    """A JSON column's text; an empty or missing value is JSON null."""
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode() if value else NULL_JSON
+
+
+def _sqlite_time(value) -> str | None:
+    """UTC time as SQLAlchemy's SQLite DateTime stores it: 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+    if value is None:
+        return None
+    if getattr(value, "tzinfo", None) is not UTC:
+        value = as_utc(value)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
 def norm_handle(handle: str | None) -> str | None:
     return handle.strip().lstrip("@").lower() or None if handle else None
 
@@ -50,10 +80,13 @@ class AccountIndex:
     def __init__(self) -> None:
         self._by_handle: dict[tuple[str, str], int] = {}
         self._by_pid: dict[tuple[str, str], int] = {}
+        self._by_ref: dict[tuple[str, str | None, str | None], int] = {}  # refs as they came
 
     def resolve(self, conn: Connection, refs: Iterable[AccountRef]) -> None:
         want = {}
         for r in refs:
+            if (r.platform, r.handle, r.platform_id) in self._by_ref:
+                continue
             h = norm_handle(r.handle)
             if (h and (r.platform, h) not in self._by_handle) or (
                 not h and r.platform_id and (r.platform, r.platform_id) not in self._by_pid
@@ -97,16 +130,26 @@ class AccountIndex:
             self._by_pid[(platform, pid)] = acc_id
 
     def get(self, r: AccountRef) -> int | None:
+        key = (r.platform, r.handle, r.platform_id)
+        found = self._by_ref.get(key)
+        if found is not None:
+            return found
         h = norm_handle(r.handle)
         if h and (r.platform, h) in self._by_handle:
-            return self._by_handle[(r.platform, h)]
-        if r.platform_id:
-            return self._by_pid.get((r.platform, r.platform_id))
-        return None
+            found = self._by_handle[(r.platform, h)]
+        elif r.platform_id:
+            found = self._by_pid.get((r.platform, r.platform_id))
+        if found is not None:
+            self._by_ref[key] = found
+        return found
 
 
 class PostWriter:
-    """Writes batches of Parsed records and Rejects in one transaction each, counting outcomes."""
+    """Writes batches of Parsed records and Rejects in one transaction each, counting outcomes.
+
+    New posts go in as prepared row tuples in one bulk statement (executemany on SQLite, COPY on
+    PostgreSQL); which posts are new, duplicates or edits is decided by one look-up per batch.
+    """
 
     def __init__(self, store: Store, importer: str) -> None:
         self.store = store
@@ -127,47 +170,71 @@ class PostWriter:
         refs = [a for p in parsed for a in p.accounts] + [post.author for p in parsed for post in p.posts]
         refs += [a for p in parsed for b in p.blocks for a in (b.blocker, b.blocked)]
         self.accounts.resolve(conn, refs)
-        pairs = [(post, p) for p in parsed for post in p.posts]
+        pairs = [(post, p.where) for p in parsed for post in p.posts]
         c.read += len(pairs) + len(rej)
         self._write_posts(conn, pairs, c)
         c.blocks += self._write_blocks(conn, [b for p in parsed for b in p.blocks])
         return c
 
-    def _write_posts(self, conn: Connection, pairs: list[tuple[Post, Parsed]], c: Counts) -> None:
-        existing = self._existing(conn, {(p.platform, p.platform_id) for p, _ in pairs})
-        fresh: dict[tuple[str, str], tuple[Post, Parsed]] = {}
-        for post, parsed in pairs:
+    def _write_posts(self, conn: Connection, pairs: list[tuple[Post, Location]], c: Counts) -> None:
+        found = _lookup(conn, {(p.platform, p.platform_id) for p, _ in pairs})
+        fresh: dict[tuple[str, str], tuple[Post, Location]] = {}
+        changed: list[tuple[int, Post]] = []
+        for post, where in pairs:
             key = (post.platform, post.platform_id)
             if key in fresh:  # the same post twice in one batch (includes repeat often)
                 c.duplicates += 1
-            elif key in existing:
-                self._maybe_update(conn, existing[key], post, c)
+            elif key in found:
+                post_id, text = found[key]
+                if text == post.text:
+                    c.duplicates += 1
+                else:
+                    changed.append((post_id, post))
             else:
-                fresh[key] = (post, parsed)
-        if not fresh:
-            return
-        now = utcnow()
-        rows = [self._row(post, parsed, now) for post, parsed in fresh.values()]
-        conn.execute(insert(posts), rows)  # a plain executemany: RETURNING would go row by row
-        fts.sync(conn)
-        c.inserted += len(rows)
-        with_media = [post for post, _ in fresh.values() if post.media]
-        if with_media:
-            ids = self._existing(conn, {(p.platform, p.platform_id) for p in with_media})
-            conn.execute(insert(media), [
-                {"post_id": ids[(p.platform, p.platform_id)].id, "type": m.type, "url": m.url}
-                for p in with_media for m in p.media])
+                fresh[key] = (post, where)
+        if changed:
+            self._apply_edits(conn, changed, c)
+        if fresh:
+            self._insert(conn, list(fresh.values()), c)
 
-    def _existing(self, conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
-        found: dict[tuple[str, str], tuple] = {}
-        keys_l = list(keys)
-        cols = (posts.c.id, posts.c.platform, posts.c.platform_id, posts.c.text, posts.c.edited_at,
-                posts.c.edits)
-        for i in range(0, len(keys_l), CHUNK):
-            q = select(*cols).where(tuple_(posts.c.platform, posts.c.platform_id).in_(keys_l[i : i + CHUNK]))
-            for row in conn.execute(q):
-                found[(row.platform, row.platform_id)] = row
-        return found
+    def _insert(self, conn: Connection, items: list[tuple[Post, Location]], c: Counts) -> None:
+        sqlite = conn.dialect.name == "sqlite"
+        stamp = _sqlite_time if sqlite else as_utc
+        now = stamp(utcnow())
+        rows = [self._row(post, where, now, stamp) for post, where in items]
+        inserted = _insert_sqlite(conn, rows) if sqlite else _insert_pg(conn, rows)
+        fts.sync(conn)
+        c.inserted += inserted
+        c.duplicates += len(rows) - inserted  # written by another process since the look-up
+        with_media = [post for post, _ in items if post.media]
+        if with_media:
+            ids = _lookup(conn, {(p.platform, p.platform_id) for p in with_media})
+            conn.exec_driver_sql(
+                "INSERT INTO media (post_id, type, url) VALUES (?, ?, ?)" if sqlite
+                else "INSERT INTO media (post_id, type, url) VALUES (%s, %s, %s)",
+                [(ids[(p.platform, p.platform_id)][0], m.type, m.url) for p in with_media for m in p.media])
+
+    def _row(self, post: Post, where: Location, now, stamp) -> tuple:
+        """One posts row in POST_COLUMNS order, with values as the database stores them."""
+        return (
+            post.platform, post.platform_id, self.accounts.get(post.author), stamp(post.created_at),
+            post.text, post.lang, post.kind if post.kind in KINDS else "original", post.in_reply_to,
+            norm_handle(post.in_reply_to_handle), post.conversation_id, post.quoted_id,
+            post.reposted_id, post.url, stamp(post.edited_at), _json(post.metrics),
+            _json(post.mentions), _json(post.hashtags), bool(post.media), NULL_JSON,
+            _dumps(post.raw), _json(post.unmapped), where.source_file, where.line, where.offset,
+            self.importer, now,
+        )
+
+    def _apply_edits(self, conn: Connection, changed: list[tuple[int, Post]], c: Counts) -> None:
+        ids = sorted({post_id for post_id, _ in changed})
+        rows = {}
+        for i in range(0, len(ids), CHUNK):
+            q = select(posts.c.id, posts.c.text, posts.c.edited_at, posts.c.edits).where(
+                posts.c.id.in_(ids[i : i + CHUNK]))
+            rows.update({row.id: row for row in conn.execute(q)})
+        for post_id, post in changed:
+            self._maybe_update(conn, rows[post_id], post, c)
 
     def _maybe_update(self, conn: Connection, row, post: Post, c: Counts) -> None:
         """A changed text is an edit: the newer version wins and the other is kept in `edits`."""
@@ -186,22 +253,6 @@ class PostWriter:
             values = {"edits": edits, "text": post.text, "edited_at": new_at, "raw": _dumps(post.raw)}
         conn.execute(update(posts).where(posts.c.id == row.id).values(**values))
         c.updated += 1
-
-    def _row(self, post: Post, parsed: Parsed, now) -> dict:
-        kind = post.kind if post.kind in ("original", "reply", "repost", "quote") else "original"
-        return {
-            "platform": post.platform, "platform_id": post.platform_id,
-            "account_id": self.accounts.get(post.author), "created_at": as_utc(post.created_at),
-            "text": post.text, "lang": post.lang, "kind": kind, "in_reply_to": post.in_reply_to,
-            "in_reply_to_handle": norm_handle(post.in_reply_to_handle),
-            "conversation_id": post.conversation_id, "quoted_id": post.quoted_id,
-            "reposted_id": post.reposted_id, "url": post.url, "edited_at": as_utc(post.edited_at),
-            "metrics": post.metrics or None, "mentions": post.mentions or None,
-            "hashtags": post.hashtags or None, "has_media": bool(post.media), "edits": None,
-            "raw": _dumps(post.raw), "unmapped": post.unmapped or None,
-            "source_file": parsed.where.source_file, "source_line": parsed.where.line,
-            "source_offset": parsed.where.offset, "importer": self.importer, "ingested_at": now,
-        }
 
     def _write_blocks(self, conn: Connection, items: list[Block]) -> int:
         """Store block records not seen before; returns how many were new."""
@@ -224,3 +275,44 @@ class PostWriter:
                     created_at=as_utc(b.created_at), uri=b.uri, raw=_dumps(b.raw), ingested_at=now))
                 new += 1
         return new
+
+
+def _lookup(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
+    """(platform, platform id) -> (row id, text) of the posts already stored, in a few queries."""
+    by_platform: dict[str, list[str]] = {}
+    for platform, pid in keys:
+        by_platform.setdefault(platform, []).append(pid)
+    found: dict[tuple[str, str], tuple[int, str]] = {}
+    sqlite = conn.dialect.name == "sqlite"
+    for platform, pids in by_platform.items():
+        step = CHUNK if sqlite else len(pids)
+        for i in range(0, len(pids), step):
+            chunk = pids[i : i + step]
+            if sqlite:
+                sql = ("SELECT platform_id, id, text FROM posts WHERE platform = ? AND platform_id IN "
+                       f"({', '.join('?' * len(chunk))})")
+                params: tuple = (platform, *chunk)
+            else:
+                sql = "SELECT platform_id, id, text FROM posts WHERE platform = %s AND platform_id = ANY(%s)"
+                params = (platform, chunk)
+            for pid, post_id, text in conn.exec_driver_sql(sql, params):
+                found[(platform, pid)] = (post_id, text)
+    return found
+
+
+def _insert_sqlite(conn: Connection, rows: list[tuple]) -> int:
+    """One executemany of prepared tuples; returns how many rows were new."""
+    return conn.exec_driver_sql(INSERT_SQLITE, rows).rowcount
+
+
+def _insert_pg(conn: Connection, rows: list[tuple]) -> int:
+    """COPY into a session temp table, then one INSERT ... SELECT that skips rows stored meanwhile."""
+    with conn.connection.driver_connection.cursor() as cur:
+        cur.execute(PG_LOAD)
+        with cur.copy(f"COPY posts_load ({_COLS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(PG_MOVE)
+        inserted = cur.rowcount
+        cur.execute("TRUNCATE posts_load")
+    return inserted
