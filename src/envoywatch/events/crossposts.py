@@ -41,7 +41,7 @@ class CrosspostParams:
     near_window_days: float = 14.0  # looser near copies: templated posts weeks apart are not copies
     same_text_jaccard: float = 0.9
     far_jaccard: float = 0.45  # ... and near copies this close (both tests) are reposts, even months later
-    far_containment: float = 0.75
+    far_containment: float = 0.85
     near_min_chars: int = 60  # short greetings ("Happy New Year to our friends") are alike everywhere
     lsh_threshold: float = 0.3
     num_perm: int = 128
