@@ -327,8 +327,11 @@ def progress_path(url: str) -> Path:
     return WORK / f"{tag}.progress.json"
 
 
-def build(scale: float, pg: str | None = None, log=print) -> str:
-    """Build (or finish building) the workspace and return its URL; cached until deleted."""
+def build(scale: float, pg: str | None = None, log=print, chunks: int | None = None) -> str:
+    """Build (or finish building) the workspace and return its URL; cached until deleted.
+
+    `chunks` stops after that many chunks of 20,000 posts (and their replies), the earliest in time.
+    """
     WORK.mkdir(parents=True, exist_ok=True)
     url = target_url(scale, pg)
     prog_file = progress_path(url)
@@ -341,16 +344,20 @@ def build(scale: float, pg: str | None = None, log=print) -> str:
 
     if not prog:
         _reset(url)
-    open_store(url).close()  # the project's migrations create the schema
+        open_store(url).close()  # the project's migrations create the schema
     lay, vocab, ld = layout(scale), vocabulary(), Loader(url)
     now = "2026-11-29 00:00:00.000000" + ("+00" if ld.pg else "")
     prog = _load_static(ld, lay, prog, now, log)
     t0 = time.perf_counter()
-    for c in range(prog.get("chunks", 0), lay["n_chunks"]):
+    for c in range(prog.get("chunks", 0), min(lay["n_chunks"], chunks or lay["n_chunks"])):
         _load_chunk(ld, lay, vocab, c, now)
         prog["chunks"] = c + 1
         prog_file.write_text(json.dumps({**prog, "scale": scale}))
         log(f"chunk {c + 1}/{lay['n_chunks']} ({time.perf_counter() - t0:.0f} s)")
+    if chunks and prog.get("chunks", 0) < lay["n_chunks"]:  # posts after the last chunk are not there
+        ld.begin()
+        ld.sql(f"DELETE FROM posts WHERE id >= {1 + prog['chunks'] * CHUNK * (1 + REPLIES_PER_POST)}")
+        ld.commit()
     _finish(ld, lay, prog, now, log)
     prog["done"] = True
     prog_file.write_text(json.dumps({**prog, "scale": scale}))
@@ -405,6 +412,8 @@ def _load_chunk(ld: Loader, lay: dict, vocab, c: int, now: str) -> None:
 
 def _finish(ld: Loader, lay: dict, prog: dict, now: str, log) -> None:
     """Rebuild the dropped indexes, add the events, build the full-text index, gather statistics."""
+    from envoywatch.store import fts
+
     t0 = time.perf_counter()
     for name, ddl in prog["indexes"]:
         ld.sql(ddl.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
@@ -415,7 +424,7 @@ def _finish(ld: Loader, lay: dict, prog: dict, now: str, log) -> None:
         ld.conn.autocommit = True
         ld.sql("VACUUM ANALYZE")
     else:
-        ld.sql("INSERT INTO posts_fts(posts_fts) VALUES('rebuild')")
+        ld.sql(fts.SYNC_SQLITE.text)  # the posts not yet indexed (all of them, unless a run was resumed)
         ld.sql("CREATE TRIGGER IF NOT EXISTS posts_fts_ad AFTER DELETE ON posts BEGIN "
                "INSERT INTO posts_fts(posts_fts, rowid, text) VALUES('delete', old.id, old.text); END")
         ld.sql("CREATE TRIGGER IF NOT EXISTS posts_fts_au AFTER UPDATE OF text ON posts BEGIN "
@@ -445,13 +454,14 @@ def main() -> None:
     ap.add_argument("--pg", help="PostgreSQL URL (its public schema is replaced); default: SQLite under "
                                  f"{WORK}")
     ap.add_argument("--events", action="store_true", help="only rewrite the events of a built workspace")
+    ap.add_argument("--chunks", type=int, help="stop after this many chunks of 20,000 posts and their replies")
     args = ap.parse_args()
     t0 = time.perf_counter()
     if args.events:
         ld = Loader(target_url(args.scale, args.pg))
         load_events(ld, layout(args.scale), "2026-11-29 00:00:00.000000" + ("+00" if ld.pg else ""))
         return
-    url = build(args.scale, args.pg, log=lambda m: print(m, file=sys.stderr, flush=True))
+    url = build(args.scale, args.pg, log=lambda m: print(m, file=sys.stderr, flush=True), chunks=args.chunks)
     print(json.dumps({"url": url, "scale": args.scale, "seconds": round(time.perf_counter() - t0, 1)}))
 
 

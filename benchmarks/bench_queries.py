@@ -121,7 +121,8 @@ def counts(url: str) -> dict:
     store = open_store(url)
     with store.read() as conn:
         q = lambda s: conn.execute(text(s)).scalar_one()
-        res = {"posts": q("SELECT max(id) FROM posts"), "replies_share": None,
+        res = {"posts_and_replies": q("SELECT count(*) FROM posts"),
+               "replies": q("SELECT count(*) FROM posts WHERE kind = 'reply'"),
                "accounts": q("SELECT count(*) FROM accounts"), "events": q("SELECT count(*) FROM events"),
                "mentions": q("SELECT count(*) FROM mentions")}
     store.close()
@@ -154,11 +155,13 @@ def run_engine(url: str, scale: float, rate: float, seconds: float) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--scale", type=float, default=0.01 if os.environ.get("ENVOYWATCH_BENCH_QUICK") else 1.0)
     ap.add_argument("--pg", help="also on PostgreSQL at this URL (its public schema is replaced)")
     ap.add_argument("--only", choices=("sqlite", "postgresql"))
     ap.add_argument("--rate", type=float, default=20, help="requests/s for cached URLs (uncached: a quarter)")
     ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--chunks", type=int, help="SQLite workspace: only the first N chunks of 20,000 posts")
+    ap.add_argument("--pg-chunks", type=int, help="the same for PostgreSQL")
     args = ap.parse_args()
     path = RESULTS / "queries.json"
     out = json.loads(path.read_text()) if path.exists() else {}
@@ -172,7 +175,8 @@ def main() -> None:
         if args.only and name != args.only:
             continue
         t0 = time.perf_counter()
-        url = big.build(args.scale, pg, log=lambda m: print(m, file=sys.stderr, flush=True))
+        url = big.build(args.scale, pg, log=lambda m: print(m, file=sys.stderr, flush=True),
+                        chunks=args.pg_chunks if pg else args.chunks)
         print(f"{name} workspace ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         out[name] = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                      **run_engine(url, args.scale, args.rate, args.seconds)}
@@ -184,3 +188,41 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+POST_FILTERS = {  # the /api/posts endpoints above, as the filters their queries run with
+    "posts_latest": {}, "posts_page_20": {"page": "20"}, "posts_account": {"account": "med"},
+    "posts_country_common": {"target": "US"}, "posts_country_rare": {"target": "PL"}, "posts_language": {"lang": "ru"},
+    "posts_date_range": {"from": "2021-03-01", "to": "2021-04-01"}, "posts_technique": {"technique": "whataboutism"},
+    "posts_kind": {"kind": "quote"}, "search_rare_word": {"q": "Vilnius"}, "search_common_word": {"q": "vaccine"},
+}
+
+
+def explain(url: str, scale: float) -> dict[str, dict]:
+    """The plan of each /api/posts query (page and count): EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL."""
+    from sqlalchemy import func, select
+
+    from envoywatch.queries import _base, apply_filter, posts
+    from envoywatch.store import open_store
+    from envoywatch.web.views import post_filter
+
+    store = open_store(url)
+    med = subjects(scale)["median"]["account"]
+    out = {}
+    with store.read() as conn:
+        for name, params in POST_FILTERS.items():
+            f = post_filter({k: (med if v == "med" else v) for k, v in params.items()})
+            base = apply_filter(_base(), f, store.dialect)
+            page = base.order_by(posts.c.created_at.desc(), posts.c.id.desc()).limit(50).offset((f.page - 1) * 50)
+            count = select(func.count()).select_from(
+                apply_filter(_base().with_only_columns(posts.c.id), f, store.dialect).limit(10_000).subquery())
+            out[name] = {k: _plan(conn, q) for k, q in (("page", page), ("count", count))}
+    store.close()
+    return out
+
+
+def _plan(conn, q) -> list[str]:
+    sql = str(q.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    if conn.dialect.name == "sqlite":
+        return [f"{'  ' * (r[1] > 0)}{r[3]}" for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+    return [r[0] for r in conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF) " + sql)]

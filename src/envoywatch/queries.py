@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, text
+from sqlalchemy import Select, and_, func, or_, select, text
 
 from envoywatch.store.db import Store
 from envoywatch.store.schema import (
@@ -96,13 +96,27 @@ def _base() -> Select:
                          .outerjoin(annotations, annotations.c.post_id == posts.c.id)))
 
 
-def apply_filter(q: Select, f: PostFilter, dialect: str) -> Select:
+FTS_IDS = "SELECT rowid FROM posts_fts WHERE posts_fts MATCH :m"
+COMMON_WORDS = 5_000  # matches above which a search walks the newest posts instead of sorting every match
+
+
+def common_search(conn, f: PostFilter) -> bool:
+    """Whether an SQLite search matches so many posts that reading newest first and checking each is cheaper."""
+    match = fts_query(f.q or "")
+    if conn.dialect.name != "sqlite" or not match:
+        return False
+    capped = text(f"SELECT count(*) FROM ({FTS_IDS} LIMIT {COMMON_WORDS + 1})").bindparams(m=match)
+    return conn.execute(capped).scalar_one() > COMMON_WORDS
+
+
+def apply_filter(q: Select, f: PostFilter, dialect: str, newest_first_scan: bool = False) -> Select:
     if f.q and f.q.strip():
         if dialect == "sqlite":
             match = fts_query(f.q)
-            if match:
-                q = q.where(posts.c.id.in_(text("SELECT rowid FROM posts_fts WHERE posts_fts MATCH :m")
-                                           .bindparams(m=match)))
+            if match and newest_first_scan:  # "+" keeps SQLite from driving the query by the match list
+                q = q.where(text(f"+posts.id IN ({FTS_IDS})").bindparams(m=match))
+            elif match:
+                q = q.where(posts.c.id.in_(text(FTS_IDS).bindparams(m=match)))
         elif ts_query(f.q):
             q = q.where(text("to_tsvector('simple', posts.text) @@ to_tsquery('simple', :m)")
                         .bindparams(m=ts_query(f.q)))
@@ -121,12 +135,12 @@ def apply_filter(q: Select, f: PostFilter, dialect: str) -> Select:
         q = q.where(posts.c.created_at < as_utc(f.date_to))
     if f.watched is not None:
         q = q.where(accounts.c.watched.is_(f.watched))
-    if f.target:
-        q = q.where(exists().where(mentions.c.post_id == posts.c.id, mentions.c.code == f.target.upper(),
-                                   mentions.c.stance == "hostile"))
+    if f.target:  # IN, not EXISTS: the database may start from the (code, stance, post_id) index
+        q = q.where(posts.c.id.in_(select(mentions.c.post_id).where(
+            mentions.c.code == f.target.upper(), mentions.c.stance == "hostile")))
     if f.technique:
-        q = q.where(exists().where(post_labels.c.post_id == posts.c.id, post_labels.c.kind == "technique",
-                                   post_labels.c.label == f.technique))
+        q = q.where(posts.c.id.in_(select(post_labels.c.post_id).where(
+            post_labels.c.kind == "technique", post_labels.c.label == f.technique)))
     return q
 
 
@@ -153,10 +167,10 @@ def count_posts(conn, f: PostFilter, cap: int = COUNT_CAP) -> int:
 
 def list_posts(store: Store, f: PostFilter) -> tuple[list[dict[str, Any]], int]:
     """One page of posts with their annotations, newest first, and the total (at most COUNT_CAP)."""
-    base = apply_filter(_base(), f, store.dialect)
     per = max(1, min(f.per_page, MAX_PER_PAGE))
     page = max(1, f.page)
     with store.read() as conn:
+        base = apply_filter(_base(), f, store.dialect, newest_first_scan=common_search(conn, f))
         rows = conn.execute(base.order_by(posts.c.created_at.desc(), posts.c.id.desc())
                             .limit(per).offset((page - 1) * per)).all()
         total = len(rows) if page == 1 and len(rows) < per else count_posts(conn, f)

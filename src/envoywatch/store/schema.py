@@ -174,7 +174,7 @@ mentions = Table(
     Column("veiled", Boolean, nullable=False, default=False),
     Column("confidence", Float),
     Index(None, "post_id"),
-    Index(None, "code", "stance"),
+    Index(None, "code", "stance", "post_id"),  # the country filter reads post ids from the index (0004)
 )
 
 post_labels = Table(
@@ -186,7 +186,7 @@ post_labels = Table(
     Column("label", String(60), nullable=False),
     Column("score", Float),
     Index(None, "post_id"),
-    Index(None, "kind", "label"),
+    Index(None, "kind", "label", "post_id"),  # the technique filter reads post ids from the index (0004)
 )
 
 embeddings = Table(

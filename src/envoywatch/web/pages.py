@@ -24,8 +24,10 @@ def overview(request: Request):
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request):
     store = _store(request)
+    cache = request.app.state.cache
     return render_cached(request, "search.html", lambda: {
-        "options": filter_options(store), **views.posts_page(store, dict(request.query_params))})
+        "options": cache.get(("filters",), lambda: filter_options(store)),
+        **views.posts_page(store, dict(request.query_params))})
 
 
 @router.get("/actor/{who:path}", response_class=HTMLResponse)
