@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 
 from envoywatch.domain import Parsed, Reject
 from envoywatch.sources import SOURCES, detect_format, load_builtins
-from envoywatch.store.db import Store
+from envoywatch.store.db import Store, bulk_pragmas
 from envoywatch.store.schema import ingest_files
 from envoywatch.store.writer import Counts, PostWriter
 from envoywatch.timeutil import utcnow
@@ -134,6 +134,7 @@ def _start(store: Store, sha: str, path: Path, importer: str) -> tuple[int, Coun
 def _commit(store: Store, writer: PostWriter, batch: list, counts: Counts, row_id: int, done: int,
             rejects: RejectLog, final: bool = False) -> None:
     with store.write() as conn:
+        bulk_pragmas(conn)
         c = writer.write(conn, batch) if batch else Counts()
         counts.add(c)
         values = {"records_done": done, "counts": counts.as_dict()}

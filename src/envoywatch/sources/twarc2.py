@@ -27,6 +27,8 @@ TWEET_FIELDS = frozenset({
 })
 KIND_BY_REF = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
 MEDIA_TYPES = {"photo": "photo", "video": "video", "animated_gif": "animated_gif"}
+REF_CACHE = 8192  # account refs remembered across pages (never mutated once built)
+_REFS: dict[tuple[str | None, str | None, str | None], AccountRef] = {}
 
 
 def is_page(record: dict[str, Any]) -> bool:
@@ -78,7 +80,7 @@ def map_page(page: dict[str, Any], where: Location) -> Parsed:
     media = {str(m.get("media_key")): m for m in as_list(includes.get("media")) if isinstance(m, dict)}
     data = page.get("data")
     tweets = (data if isinstance(data, list) else [data]) + as_list(includes.get("tweets"))
-    refs = {uid: user_ref(u) for uid, u in users.items()}
+    refs = {uid: cached_user_ref(u) for uid, u in users.items()}
     parsed = Parsed(where=where, accounts=list(refs.values()))
     seen: set[str] = set()
     for tweet in tweets:
@@ -110,6 +112,19 @@ def map_flat(tweet: dict[str, Any], where: Location) -> Parsed:
             ref_post = map_tweet(ref, as_dict(ref.get("author")) or None, None, ref_media)
             parsed.posts.append(ref_post)
     return parsed
+
+
+def cached_user_ref(user: dict[str, Any]) -> AccountRef:
+    """user_ref, remembered: the same accounts come back on page after page of one collection."""
+    key = (user.get("id"), user.get("username"), user.get("name"))
+    if not all(k is None or type(k) is str for k in key):  # odd values: map them afresh
+        return user_ref(user)
+    found = _REFS.get(key)
+    if found is None:
+        if len(_REFS) >= REF_CACHE:
+            _REFS.clear()
+        found = _REFS[key] = user_ref(user)
+    return found
 
 
 def user_ref(user: dict[str, Any] | None, author_id: Any = None) -> AccountRef:

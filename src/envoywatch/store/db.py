@@ -39,6 +39,20 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+BULK_CACHE_KIB = 32 * 1024  # page cache of a connection while it bulk-loads (SQLite's default is 2 MiB)
+BULK_WAL_PAGES = 10_000  # checkpoint the WAL every ~40 MB instead of every ~4 MB while bulk-loading
+
+
+def bulk_pragmas(conn: Connection) -> None:
+    """Settings for a long bulk load on SQLite: a larger page cache and fewer WAL checkpoints.
+
+    Both hold for this connection only and cost no durability (WAL with synchronous=NORMAL stays).
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={BULK_WAL_PAGES}")
+
+
 @dataclass
 class Store:
     """A migrated workspace. Writes go through `write()`, one at a time; reads use `read()`."""

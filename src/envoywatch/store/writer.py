@@ -33,6 +33,9 @@ PG_MOVE = (f"INSERT INTO posts ({_COLS}) SELECT {_COLS} FROM posts_load "
            "ON CONFLICT (platform, platform_id) DO NOTHING")
 
 
+NEW_ACCOUNT = insert(accounts).returning(accounts.c.id)  # built once: one statement per new account
+
+
 @dataclass
 class Counts:
     read: int = 0
@@ -101,7 +104,7 @@ class AccountIndex:
                 h = norm_handle(r.handle)
                 row = {"platform": r.platform, "handle": h, "platform_id": r.platform_id,
                        "display_name": r.display_name, "watched": False, "created_at": now}
-                new_id = conn.execute(insert(accounts).values(**row).returning(accounts.c.id)).scalar_one()
+                new_id = conn.execute(NEW_ACCOUNT, row).scalar_one()
                 self._remember(r.platform, h, r.platform_id, new_id)
 
     def _load(self, conn: Connection, refs: list[AccountRef]) -> None:
