@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,9 +82,28 @@ class RejectLog:
             self._f.close()
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cycle collector for a bulk load: its full passes re-scan every live object while
+    batches allocate millions, and ingest makes no cycles that grow with the file (measured)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def ingest_file(store: Store, path: Path, fmt: str | None = None, options: dict | None = None,
                 progress: Progress | None = None, rejects: RejectLog | None = None) -> FileResult:
     """Ingest one file; an earlier run that stopped part-way is resumed where it committed."""
+    with gc_paused():
+        return _ingest_file(store, path, fmt, options, progress, rejects)
+
+
+def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None,
+                 progress: Progress | None, rejects: RejectLog | None) -> FileResult:
     load_builtins()
     fmt = fmt or detect_format(path)
     src = SOURCES.get(fmt)()
