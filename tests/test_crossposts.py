@@ -62,6 +62,12 @@ def test_a_template_weeks_apart_is_not_a_copy():
     assert find_clusters(docs) == []
 
 
+def test_a_short_meeting_note_months_later_is_another_meeting():
+    docs = [_doc(1, "telegram:embassy", "The ambassador met the akim of the Turkestan region. They discussed transit."),
+            _doc(2, "x:ambassador", "Met the akim of the Turkestan region. We discussed transit. https://t.co/q", 24 * 90)]
+    assert find_clusters(docs) == []
+
+
 def test_an_edited_repost_two_months_later_is_a_copy():
     a = ("Countries around the world have joined in condemning the new security law, which erodes the "
          "autonomy of the city and limits the freedoms of its people.")

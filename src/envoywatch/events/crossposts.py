@@ -42,6 +42,7 @@ class CrosspostParams:
     same_text_jaccard: float = 0.9
     far_jaccard: float = 0.45  # ... and near copies this close (both tests) are reposts, even months later
     far_containment: float = 0.85
+    far_min_words: int = 15  # a short post repeated months later is a template ("met the akim of …")
     near_min_chars: int = 60  # short greetings ("Happy New Year to our friends") are alike everywhere
     lsh_threshold: float = 0.3
     num_perm: int = 128
@@ -186,7 +187,8 @@ def _overlap_ok(a: set[str], b: set[str], da: Doc, db: Doc, p: CrosspostParams) 
     inter = len(a & b)
     jac = inter / max(1, len(a | b))
     contained = inter / max(1, min(len(a), len(b)))
-    far = jac >= p.same_text_jaccard or (jac >= p.far_jaccard and contained >= p.far_containment)
+    far = jac >= p.same_text_jaccard or (jac >= p.far_jaccard and contained >= p.far_containment
+                                         and min(da.norm.count(" "), db.norm.count(" ")) + 1 >= p.far_min_words)
     if not _close(da, db, p.window_days if far else p.near_window_days):
         return False
     small, big = sorted((len(a), len(b)))
