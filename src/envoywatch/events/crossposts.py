@@ -34,7 +34,7 @@ MAX_CHARS = 5000  # a copy is recognised from its first few thousand characters
 
 @dataclass
 class CrosspostParams:
-    """Thresholds of the three passes; see docs/events.md for how each was chosen."""
+    """Thresholds of the four passes; see docs/events.md for how each was chosen."""
 
     min_chars: int = 24  # shorter normalised texts ("Thank you!") are not messages
     window_days: float = 365.0  # exact copies, and near copies with Jaccard >= same_text_jaccard
@@ -177,6 +177,7 @@ def copy_pass(docs: Sequence[Doc], uf: _UnionFind, p: CrosspostParams) -> None:
 
 def _copied(docs: Sequence[Doc], words: list[list[str]], i: int, j: int, uf: _UnionFind,
             p: CrosspostParams) -> bool:
+    """Two accounts' posts, not yet joined, close in time, the shorter mostly in verbatim runs of the other."""
     return (docs[i].account != docs[j].account and uf.find(i) != uf.find(j)
             and min(len(words[i]), len(words[j])) >= p.copy_min_words
             and _close(docs[i], docs[j], p.near_window_days)
@@ -184,6 +185,7 @@ def _copied(docs: Sequence[Doc], words: list[list[str]], i: int, j: int, uf: _Un
 
 
 def _overlap_ok(a: set[str], b: set[str], da: Doc, db: Doc, p: CrosspostParams) -> bool:
+    """The exact test of an LSH candidate: shingle Jaccard or containment, within its time window."""
     inter = len(a & b)
     jac = inter / max(1, len(a | b))
     contained = inter / max(1, min(len(a), len(b)))
