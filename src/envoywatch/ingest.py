@@ -5,12 +5,12 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from envoywatch.domain import Parsed, Reject
 from envoywatch.sources import SOURCES, detect_format, load_builtins
@@ -19,8 +19,10 @@ from envoywatch.store.schema import ingest_files
 from envoywatch.store.writer import Counts, PostWriter
 from envoywatch.timeutil import utcnow
 
-BATCH = 1000  # records per transaction at most; also the resume granularity
-BATCH_POSTS = 2000  # posts per transaction at most (one twarc2 record is a page of up to 100)
+BATCH = 20_000  # records per transaction at most; also the resume granularity
+COMMIT_POSTS = 20_000  # posts per transaction at most: fewer commits rewrite fewer index pages
+WRITE_RECORDS = 1000  # records per write batch (a transaction holds several)
+BATCH_POSTS = 2000  # posts per write batch at most, so memory stays flat (a twarc2 record is a page of 100)
 
 Progress = Callable[[int, int | None], None]  # (bytes or records done, total) -> None
 
@@ -110,26 +112,64 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
     importer = f"{fmt}@{src.version}"
     sha, size = file_sha256(path), path.stat().st_size
     skip, counts, row_id = _start(store, sha, path, importer)
-    writer = PostWriter(store, importer)
     rejects = rejects or RejectLog(rejects_path(store, path))
+    load = _Load(store, PostWriter(store, importer), counts, row_id, rejects)
     done = pending = 0
     batch: list[Parsed | Reject] = []
-    for item in src.read(path, options or {}):
-        done += 1
-        if done <= skip:
-            continue
-        batch.append(item)
-        pending += len(item.posts) if isinstance(item, Parsed) else 1
-        if len(batch) >= BATCH or pending >= BATCH_POSTS:
-            _commit(store, writer, batch, counts, row_id, done, rejects)
-            batch, pending = [], 0
-            if progress:
-                progress(_offset(item) or done, size if _offset(item) else None)
-    _commit(store, writer, batch, counts, row_id, done, rejects, final=True)
+    with ExitStack() as load.tx:  # an error rolls back the open transaction; resume starts there
+        for item in src.read(path, options or {}):
+            done += 1
+            if done <= skip:
+                continue
+            batch.append(item)
+            pending += len(item.posts) if isinstance(item, Parsed) else 1
+            if len(batch) >= min(WRITE_RECORDS, BATCH) or pending >= BATCH_POSTS:
+                load.write(batch, done, pending)
+                batch, pending = [], 0
+                if progress:
+                    progress(_offset(item) or done, size if _offset(item) else None)
+        load.write(batch, done, pending, final=True)
     if progress:
         progress(size, size)
     return FileResult(str(path), fmt, counts, resumed_from=skip,
                       rejects_file=str(rejects.path) if counts.rejected else None)
+
+
+class _Load:
+    """Writes one file's batches, committing every BATCH records or COMMIT_POSTS posts.
+
+    Each batch also records how far the file got, in the same transaction as its posts, so a
+    commit is always an exact resume point; rejects reach the log once their batch is committed.
+    """
+
+    def __init__(self, store: Store, writer: PostWriter, counts: Counts, row_id: int,
+                 rejects: RejectLog) -> None:
+        self.store, self.writer, self.counts, self.row_id, self.rejects = store, writer, counts, row_id, rejects
+        self.tx = ExitStack()
+        self.conn: Connection | None = None
+        self.held: list[Reject] = []
+        self.records = self.posts = 0  # since the last commit
+
+    def write(self, batch: list[Parsed | Reject], done: int, posts: int, final: bool = False) -> None:
+        if self.conn is None:
+            self.conn = self.tx.enter_context(self.store.write())
+            bulk_pragmas(self.conn)
+        self.counts.add(self.writer.write(self.conn, batch) if batch else Counts())
+        values = {"records_done": done, "counts": self.counts.as_dict()}
+        if final:
+            values.update(complete=True, finished_at=utcnow())
+        self.conn.execute(update(ingest_files).where(ingest_files.c.id == self.row_id).values(**values))
+        self.held += [i for i in batch if isinstance(i, Reject)]
+        self.records, self.posts = self.records + len(batch), self.posts + posts
+        if final or self.records >= BATCH or self.posts >= COMMIT_POSTS:
+            self.commit()
+
+    def commit(self) -> None:
+        self.tx.close()  # leaves store.write(): commits
+        self.conn = None
+        for r in self.held:  # after the commit: a crash before it re-reads these records anyway
+            self.rejects.write(r)
+        self.held, self.records, self.posts = [], 0, 0
 
 
 def _offset(item: Parsed | Reject) -> int | None:
@@ -150,21 +190,6 @@ def _start(store: Store, sha: str, path: Path, importer: str) -> tuple[int, Coun
                 started_at=utcnow(), finished_at=None))
             return 0, Counts(), row.id
         return row.records_done, Counts(**(row.counts or {})), row.id
-
-
-def _commit(store: Store, writer: PostWriter, batch: list, counts: Counts, row_id: int, done: int,
-            rejects: RejectLog, final: bool = False) -> None:
-    with store.write() as conn:
-        bulk_pragmas(conn)
-        c = writer.write(conn, batch) if batch else Counts()
-        counts.add(c)
-        values = {"records_done": done, "counts": counts.as_dict()}
-        if final:
-            values.update(complete=True, finished_at=utcnow())
-        conn.execute(update(ingest_files).where(ingest_files.c.id == row_id).values(**values))
-    for item in batch:  # after the commit: a crash before it re-reads these records anyway
-        if isinstance(item, Reject):
-            rejects.write(item)
 
 
 def ingest(store: Store, paths: list[Path], fmt: str | None = None, options: dict | None = None,
