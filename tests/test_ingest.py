@@ -111,3 +111,25 @@ def test_cli_registry_round_trip(tmp_path):
     bad.write_text("actor,role,sending_country,host_country,platform,handle\nX,embassy,ZZ,KZ,x,h\n")
     r = CliRunner().invoke(app, ["--db", db, "accounts", "import", str(bad)])
     assert r.exit_code == 2 and "ISO 3166" in r.stderr
+
+
+def test_a_kill_inside_a_grouped_commit_resumes_from_the_last_commit(store, pages, monkeypatch):
+    monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 4)
+    monkeypatch.setattr(ingest_mod, "BATCH", 12)  # three write batches per transaction
+    real_write, calls = PostWriter.write, {"n": 0}
+
+    def dying_write(self, conn, items):
+        calls["n"] += 1
+        if calls["n"] == 5:  # the second write of the second transaction
+            raise KeyboardInterrupt("killed mid-transaction")
+        return real_write(self, conn, items)
+
+    monkeypatch.setattr(PostWriter, "write", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(store, [pages])
+    assert _count(store, posts) == 120  # 12 pages of 10 tweets committed, the rest rolled back
+    monkeypatch.setattr(PostWriter, "write", real_write)
+    resumed = ingest(store, [pages]).summary()
+    assert resumed["files"][0]["resumed_from_record"] == 12
+    assert (resumed["read"], resumed["inserted"], resumed["duplicates"], resumed["rejected"]) == (301, 300, 0, 1)
+    assert _count(store, rejects) == 1
