@@ -131,6 +131,7 @@ def counts(url: str) -> dict:
 
 def run_engine(url: str, scale: float, rate: float, seconds: float) -> dict:
     eps = endpoints(scale)
+    sizes = counts(url)  # also applies pending migrations before the server starts
     load_before = round(os.getloadavg()[0], 2)
     port = free_port()
     proc = start_server(url, port)
@@ -141,7 +142,7 @@ def run_engine(url: str, scale: float, rate: float, seconds: float) -> dict:
         proc.wait(10)
     static = res.pop("static_reference")
     worst = max(res.values(), key=lambda r: r["uncached"]["p95_ms"])
-    return {"workspace": url.split("@")[-1], **counts(url), "rate_per_s_cached": rate,
+    return {"workspace": url.split("@")[-1], **sizes, "rate_per_s_cached": rate,
             "load_average_1m_before_after": [load_before, round(os.getloadavg()[0], 2)],
             "static_reference": static, "endpoints": {n: {"path": p, **res[n]} for n, p, _ in eps},
             "p95_uncached_ms": {n: res[n]["uncached"]["p95_ms"] for n, _, _ in eps},
@@ -150,7 +151,7 @@ def run_engine(url: str, scale: float, rate: float, seconds: float) -> dict:
             "over_goal_uncached": sorted(n for n, _, _ in eps if res[n]["uncached"]["p95_ms"] >= GOAL_P95_MS),
             "worst_uncached_p95_ms": worst["uncached"]["p95_ms"],
             "errors": sum(r["cached"]["errors"] + r["uncached"]["errors"] for r in res.values()),
-            "in_process": in_process(url, scale)}
+            "in_process": in_process(url, scale), "plans": explain(url, scale)}
 
 
 def main() -> None:
@@ -185,9 +186,6 @@ def main() -> None:
     print(json.dumps({k: out[k].get("p95_uncached_ms") if isinstance(out[k], dict) else out[k] for k in out},
                      indent=2))
 
-
-if __name__ == "__main__":
-    main()
 
 
 POST_FILTERS = {  # the /api/posts endpoints above, as the filters their queries run with
@@ -226,3 +224,36 @@ def _plan(conn, q) -> list[str]:
     if conn.dialect.name == "sqlite":
         return [f"{'  ' * (r[1] > 0)}{r[3]}" for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
     return [r[0] for r in conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF) " + sql)]
+
+
+def markdown(res: dict) -> str:
+    """The percentile table and the plans of one results file, as docs/performance.md shows them."""
+    engines = [e for e in ("sqlite", "postgresql") if e in res]
+    lines = ["| endpoint | " + " | ".join(f"{e} p50 / p95 / p99 ms (uncached)" for e in engines)
+             + " | " + " | ".join(f"{e} p95 cached" for e in engines) + " |",
+             "|---" * (1 + 2 * len(engines)) + "|"]
+    names = list(res[engines[0]]["endpoints"])
+    for n in ["static_reference", *names]:
+        cells, cached = [], []
+        for e in engines:
+            ep = res[e]["static_reference"] if n == "static_reference" else res[e]["endpoints"].get(n)
+            u = ep if n == "static_reference" else (ep or {}).get("uncached")
+            cells.append(f"{u['p50_ms']} / {u['p95_ms']} / {u['p99_ms']}" if u else "–")
+            c = None if n == "static_reference" else (ep or {}).get("cached")
+            cached.append(str(c["p95_ms"]) if c else "–")
+        path = "`/static/app.css`" if n == "static_reference" else f"`{res[engines[0]]['endpoints'][n]['path']}`"
+        lines.append(f"| {n} {path} | " + " | ".join(cells) + " | " + " | ".join(cached) + " |")
+    for e in engines:
+        lines += ["", f"### Plans on {e}", ""]
+        for name, plans in res[e].get("plans", {}).items():
+            lines += [f"`{name}`, page then count:", "", "```", *plans["page"], "--", *plans["count"], "```", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__" and "--markdown" in sys.argv:
+    print(markdown(json.loads((RESULTS / "queries.json").read_text())))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Integer, Select, and_, func, or_, select, text
 
 from envoywatch.store.db import Store
 from envoywatch.store.schema import (
@@ -22,7 +22,7 @@ from envoywatch.store.schema import (
 from envoywatch.timeutil import as_utc, iso
 
 MAX_PER_PAGE = 500
-COUNT_CAP = 10_000  # totals above this are reported as COUNT_CAP (counting millions costs seconds)
+COUNT_CAP = 1_000  # totals above this are reported as COUNT_CAP (counting millions costs seconds)
 
 
 @dataclass
@@ -87,6 +87,18 @@ def account_label(platform: str, handle: str | None, platform_id: str | None = N
     return f"{platform}:{handle or platform_id or '?'}"
 
 
+def _count_base(f: PostFilter) -> Select:
+    """Post ids, joined only to the tables the filter reads: counting needs no annotation or actor rows."""
+    j = posts
+    if f.account or f.actor or f.watched is not None:
+        j = j.join(accounts, posts.c.account_id == accounts.c.id)
+        if f.account or f.actor:
+            j = j.outerjoin(actors, accounts.c.actor_id == actors.c.id)
+    if f.lang:
+        j = j.outerjoin(annotations, annotations.c.post_id == posts.c.id)
+    return select(posts.c.id).select_from(j)
+
+
 def _base() -> Select:
     return (select(posts, accounts.c.handle, accounts.c.platform_id.label("account_pid"),
                    accounts.c.watched, actors.c.name.label("actor"),
@@ -97,23 +109,47 @@ def _base() -> Select:
 
 
 FTS_IDS = "SELECT rowid FROM posts_fts WHERE posts_fts MATCH :m"
-COMMON_WORDS = 5_000  # matches above which a search walks the newest posts instead of sorting every match
+DENSE = 2_000  # matches above which reading the newest posts and checking each beats sorting every match
 
 
-def common_search(conn, f: PostFilter) -> bool:
-    """Whether an SQLite search matches so many posts that reading newest first and checking each is cheaper."""
-    match = fts_query(f.q or "")
-    if conn.dialect.name != "sqlite" or not match:
+def _target_ids(f: PostFilter):
+    return select(mentions.c.post_id).where(mentions.c.code == f.target.upper(), mentions.c.stance == "hostile")
+
+
+def _technique_ids(f: PostFilter):
+    return select(post_labels.c.post_id).where(post_labels.c.kind == "technique", post_labels.c.label == f.technique)
+
+
+def dense_filter(conn, f: PostFilter) -> bool:
+    """On SQLite: whether a search, country or technique matches so many posts that walking the newest
+    posts and checking each is cheaper than sorting all matches (SQLite's planner cannot tell)."""
+    if conn.dialect.name != "sqlite":
         return False
-    capped = text(f"SELECT count(*) FROM ({FTS_IDS} LIMIT {COMMON_WORDS + 1})").bindparams(m=match)
-    return conn.execute(capped).scalar_one() > COMMON_WORDS
+    match = fts_query(f.q or "")
+    lists = [text(FTS_IDS).columns(rowid=Integer).bindparams(m=match)] if match else []
+    lists += [_target_ids(f)] if f.target else []
+    lists += [_technique_ids(f)] if f.technique else []
+    for ids in lists:
+        sub = ids.subquery() if hasattr(ids, "subquery") else ids
+        capped = select(func.count()).select_from(select(sub).limit(DENSE + 1).subquery())
+        if conn.execute(capped).scalar_one() > DENSE:
+            return True
+    return False
+
+
+def _id_in(ids, newest_first_scan: bool):
+    """`posts.id IN ids`; with `newest_first_scan`, as "+posts.id" so SQLite walks the date index instead."""
+    if not newest_first_scan:
+        return posts.c.id.in_(ids)
+    sql = str(ids.compile(compile_kwargs={"literal_binds": True}))
+    return text(f"+posts.id IN ({sql})")
 
 
 def apply_filter(q: Select, f: PostFilter, dialect: str, newest_first_scan: bool = False) -> Select:
     if f.q and f.q.strip():
         if dialect == "sqlite":
             match = fts_query(f.q)
-            if match and newest_first_scan:  # "+" keeps SQLite from driving the query by the match list
+            if match and newest_first_scan:  # "+": SQLite walks the date index and checks each post
                 q = q.where(text(f"+posts.id IN ({FTS_IDS})").bindparams(m=match))
             elif match:
                 q = q.where(posts.c.id.in_(text(FTS_IDS).bindparams(m=match)))
@@ -136,11 +172,9 @@ def apply_filter(q: Select, f: PostFilter, dialect: str, newest_first_scan: bool
     if f.watched is not None:
         q = q.where(accounts.c.watched.is_(f.watched))
     if f.target:  # IN, not EXISTS: the database may start from the (code, stance, post_id) index
-        q = q.where(posts.c.id.in_(select(mentions.c.post_id).where(
-            mentions.c.code == f.target.upper(), mentions.c.stance == "hostile")))
+        q = q.where(_id_in(_target_ids(f), newest_first_scan and dialect == "sqlite"))
     if f.technique:
-        q = q.where(posts.c.id.in_(select(post_labels.c.post_id).where(
-            post_labels.c.kind == "technique", post_labels.c.label == f.technique)))
+        q = q.where(_id_in(_technique_ids(f), newest_first_scan and dialect == "sqlite"))
     return q
 
 
@@ -159,10 +193,15 @@ def post_dict(r) -> dict[str, Any]:
     return out
 
 
-def count_posts(conn, f: PostFilter, cap: int = COUNT_CAP) -> int:
+def count_posts(conn, f: PostFilter, cap: int = COUNT_CAP, newest_first_scan: bool = False) -> int:
     """How many posts match, counted up to `cap`: a page needs 50 rows, not a count over millions."""
-    ids = apply_filter(_base().with_only_columns(posts.c.id), f, conn.dialect.name).limit(cap)
+    ids = apply_filter(_count_base(f), f, conn.dialect.name, newest_first_scan).limit(cap)
     return conn.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+
+
+def _only_one_list(f: PostFilter) -> bool:
+    others = (f.account, f.actor, f.platform, f.lang, f.date_from, f.date_to, f.kind, f.watched is not None)
+    return not any(others) and sum(bool(x) for x in (fts_query(f.q or ""), f.target, f.technique)) == 1
 
 
 def list_posts(store: Store, f: PostFilter) -> tuple[list[dict[str, Any]], int]:
@@ -170,10 +209,16 @@ def list_posts(store: Store, f: PostFilter) -> tuple[list[dict[str, Any]], int]:
     per = max(1, min(f.per_page, MAX_PER_PAGE))
     page = max(1, f.page)
     with store.read() as conn:
-        base = apply_filter(_base(), f, store.dialect, newest_first_scan=common_search(conn, f))
+        walk = dense_filter(conn, f)
+        base = apply_filter(_base(), f, store.dialect, newest_first_scan=walk)
         rows = conn.execute(base.order_by(posts.c.created_at.desc(), posts.c.id.desc())
                             .limit(per).offset((page - 1) * per)).all()
-        total = len(rows) if page == 1 and len(rows) < per else count_posts(conn, f)
+        if page == 1 and len(rows) < per:
+            total = len(rows)
+        elif walk and _only_one_list(f):  # a dense list alone has more than DENSE > COUNT_CAP matches
+            total = COUNT_CAP
+        else:
+            total = count_posts(conn, f, newest_first_scan=walk)
     return [post_dict(r) for r in rows], max(total, (page - 1) * per + len(rows))
 
 

@@ -90,6 +90,7 @@ posts = Table(
     Index(None, "account_id", "created_at"),
     Index(None, "platform", "in_reply_to"),
     Index(None, "created_at"),
+    Index(None, "kind", "created_at"),  # the kind filter: quotes are 1 row in 150 (0004)
 )
 
 media = Table(

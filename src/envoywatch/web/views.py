@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from envoywatch.queries import (
+    COUNT_CAP,
     MAX_PER_PAGE,
     PostFilter,
     get_post,
@@ -53,7 +54,7 @@ def posts_page(store: Store, params: dict[str, Any]) -> dict[str, Any]:
     f = post_filter(params)
     items, total = list_posts(store, f)
     return {"items": items, "page": f.page, "per_page": f.per_page, "total": total,
-            "pages": max(1, -(-total // f.per_page))}
+            "total_exact": total < COUNT_CAP, "pages": max(1, -(-total // f.per_page))}
 
 
 def overview(store: Store) -> dict[str, Any]:
