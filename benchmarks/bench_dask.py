@@ -21,8 +21,8 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import save  # noqa: E402
-from bench_annotate import WATCHED, warm_pipeline, workspace, _pipeline_is  # noqa: E402
+from _common import save
+from bench_annotate import WATCHED, _pipeline_is, warm_pipeline, workspace
 
 
 def rss_mb() -> float:

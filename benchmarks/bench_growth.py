@@ -24,8 +24,16 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import WORK, save  # noqa: E402
-from bench_annotate import CACHE, WATCHED, _pipeline_is, pg_reset, register_accounts, warm_pipeline, write_pages  # noqa: E402
+from _common import WORK, save
+from bench_annotate import (
+    CACHE,
+    WATCHED,
+    _pipeline_is,
+    pg_reset,
+    register_accounts,
+    warm_pipeline,
+    write_pages,
+)
 
 STAGES = ("ingest", "analyze_fast", "events", "story", "export")
 ACTOR = "CN mission CN-KZ #0"  # the actor of account emb0 (see bench_annotate.register_accounts)

@@ -102,3 +102,15 @@ def test_worker_killed_mid_task_loses_and_doubles_nothing(tmp_path, one_process,
     assert marker.exists(), "no worker was killed"
     assert summary["annotated"] == POSTS
     assert _rows(two) == one_process
+
+
+def test_workers_with_other_analyzer_versions_are_refused():
+    from envoywatch.distributed import check_versions
+
+    class Workers:
+        def run(self, fn):
+            return {"tcp://10.0.0.7:4000": "lang@1+topics@2", "tcp://10.0.0.8:4000": "lang@1+topics@3"}
+
+    check_versions(type("Same", (), {"run": lambda self, fn: {"w": "v1"}})(), "v1")
+    with pytest.raises(RuntimeError, match="10.0.0.7"):
+        check_versions(Workers(), "lang@1+topics@3")

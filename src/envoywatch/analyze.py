@@ -26,8 +26,8 @@ class AnalyzeResult:
                 "version": self.version, "events": self.events}
 
 
-def _context(store: Store, fast: bool, ids: list[int]) -> Context:
-    ctx = Context(fast=fast, target_priors=store_ann.target_priors(store))
+def _context(store: Store, fast: bool, ids: list[int], priors: dict[str, dict[str, float]]) -> Context:
+    ctx = Context(fast=fast, target_priors=priors)
     if not fast:
         for pid, vec in store_ann.load_embeddings(store, ids, MODEL_NAME).items():
             ctx.put_embedding(str(pid), vec)
@@ -36,11 +36,17 @@ def _context(store: Store, fast: bool, ids: list[int]) -> Context:
 
 def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = False,
                  progress: Progress | None = None, batch: int = 256) -> int:
-    """Annotate these posts in batches; each batch is written in one transaction."""
+    """Annotate these posts in batches; each batch is written in one transaction.
+
+    The accounts' target priors are read once per call, not per batch: re-reading them scans
+    every mention in the workspace, which made annotation quadratic in its size. Veiled
+    references are re-resolved with fresh priors once all posts are annotated (see analyze).
+    """
     done = 0
+    priors = store_ann.target_priors(store) if ids else {}
     for i in range(0, len(ids), batch):
         chunk = ids[i : i + batch]
-        ctx = _context(store, fast, chunk)
+        ctx = _context(store, fast, chunk, priors)
         inputs = store_ann.load_inputs(store, chunk)
         anns = pipe.run(inputs, ctx)
         with store.write() as conn:

@@ -36,17 +36,42 @@ def annotate_chunk(url: str, ids: Sequence[int], fast: bool, progress=None) -> i
     return annotate_ids(_store(url), _pipeline(), list(ids), fast=fast, progress=progress)
 
 
+WARM_TEXTS = ("The Embassy of China congratulates Kazakhstan on its national day.",
+              "Посольство России поздравляет Казахстан с праздником.",
+              "Қытай мен Қазақстан арасындағы достық нығаюда.", "中哈友谊万古长青，美国政客散布谎言。",
+              "La Embajada de China felicita a España.", "Why did you block me for asking a question?")
+
+
 def warm_worker(fast: bool) -> None:
-    """Load the pipeline (and the encoder in full mode) before the first task arrives."""
+    """Load the pipeline, every language's models (and the encoder in full mode) before the first task."""
     from envoywatch.analysis.base import Context, PostInput
 
-    _pipeline().run([PostInput(id="warm", text="The embassy of Kazakhstan in Beijing.")],
-                    Context(fast=fast))
+    posts = [PostInput(id=f"warm{i}", text=t, sender="CN", host="KZ", account="x:warm") for i, t in enumerate(WARM_TEXTS)]
+    posts.append(PostInput(id="warm-reply", text=WARM_TEXTS[-1], in_reply_to="warm0", parent_account="x:warm",
+                           watched=False))
+    _pipeline().run(posts, Context(fast=fast))
+    if not fast:
+        _pipeline().run(posts, Context(fast=True))
 
 
 def warm(client, fast: bool = False) -> int:
     """Warm every worker of this client; returns how many were warmed."""
     return len(client.run(warm_worker, fast))
+
+
+def _worker_version() -> str:
+    from envoywatch.analysis.pipeline import current_version
+
+    return current_version()
+
+
+def check_versions(client, version: str) -> None:
+    """Workers must run the client's analyzers: with another version they would write annotations
+    that the next run finds stale again, and re-annotate the same posts for ever."""
+    other = {w: v for w, v in client.run(_worker_version).items() if v != version}
+    if other:
+        raise RuntimeError(f"Dask workers run other analyzer versions than this client ({version}): {other}; "
+                           "install the same envoywatch version on every worker")
 
 
 def client_for(address: str):
@@ -78,6 +103,7 @@ def analyze_on_dask(store: Store, address: str | None = None, fast: bool = False
     ids = store_ann.pending_ids(store, version)
     own, cluster = (client, None) if client is not None else client_for(address or "local:2")
     try:
+        check_versions(own, version)
         done, tasks = _run_tasks(own, task, url, ids, fast, chunk)
         veiled = store_ann.veiled_post_ids(store) if done else []
         if veiled:
