@@ -65,8 +65,8 @@ def endpoints(scale: float) -> list[tuple[str, str, float]]:
         ("search_two_words", "/api/posts?q=hegemony+sanctions", 1.0),
         ("search_common_word", "/api/posts?q=vaccine", 0.5),
         ("search_page", "/search?q=Vilnius", 1.0),
-        ("story_median", f"/api/story/{med['actor_id']}", 0.5),
-        ("story_top", f"/api/story/{top['actor_id']}", 0.2),
+        ("story_median", f"/api/story/{med['actor_id']}", 0.2),  # /api/story is never cached
+        ("story_top", f"/api/story/{top['actor_id']}", 0.05),
     ]
 
 
@@ -80,12 +80,24 @@ async def http_phases(port: int, eps: list, rate: float, seconds: float) -> dict
             out[name] = {"first_request_ms": round((time.perf_counter() - t0) * 1000, 1), "first_status": status}
         out["static_reference"] = await phase(pool, "/static/app.css", rate, seconds)
         for name, path, factor in eps:
-            out[name]["cached"] = await phase(pool, path, rate, seconds)
-            out[name]["uncached"] = await phase(pool, path, max(0.5, rate * factor / 4), seconds, bust=True)
+            out[name]["cached"] = await _phase(pool, path, rate * factor, seconds)
+            out[name]["uncached"] = await _phase(pool, path, max(0.5, rate * factor / 4), seconds, bust=True)
             print(f"{name}: uncached p95 {out[name]['uncached']['p95_ms']} ms", file=sys.stderr, flush=True)
     finally:
         pool.close()
     return out
+
+
+async def _phase(pool: Pool, path: str, rate: float, seconds: float, bust: bool = False) -> dict:
+    """bench_web's phase; a phase that overruns its time limit is reported, not fatal."""
+    own = Pool(pool.host, pool.port)  # fresh connections: a late phase leaves none half-read
+    try:
+        return await phase(own, path, rate, seconds, bust)
+    except TimeoutError:
+        return {"url": path, "requests": int(rate * seconds), "errors": int(rate * seconds),
+                "error_kinds": ["timeout"], "p50_ms": None, "p95_ms": None, "p99_ms": None}
+    finally:
+        own.close()
 
 
 def in_process(url: str, scale: float, repeat: int = 5) -> dict:
@@ -141,14 +153,15 @@ def run_engine(url: str, scale: float, rate: float, seconds: float) -> dict:
         proc.terminate()
         proc.wait(10)
     static = res.pop("static_reference")
-    worst = max(res.values(), key=lambda r: r["uncached"]["p95_ms"])
+    worst = max(res.values(), key=lambda r: r["uncached"]["p95_ms"] or float("inf"))
     return {"workspace": url.split("@")[-1], **sizes, "rate_per_s_cached": rate,
             "load_average_1m_before_after": [load_before, round(os.getloadavg()[0], 2)],
             "static_reference": static, "endpoints": {n: {"path": p, **res[n]} for n, p, _ in eps},
             "p95_uncached_ms": {n: res[n]["uncached"]["p95_ms"] for n, _, _ in eps},
-            "ratio_p50_vs_static_uncached": {n: round(res[n]["uncached"]["p50_ms"] / (static["p50_ms"] or 1), 1)
-                                             for n, _, _ in eps},
-            "over_goal_uncached": sorted(n for n, _, _ in eps if res[n]["uncached"]["p95_ms"] >= GOAL_P95_MS),
+            "ratio_p50_vs_static_uncached": {n: round((res[n]["uncached"]["p50_ms"] or float("nan"))
+                                                      / (static["p50_ms"] or 1), 1) for n, _, _ in eps},
+            "over_goal_uncached": sorted(n for n, _, _ in eps
+                                         if (res[n]["uncached"]["p95_ms"] or float("inf")) >= GOAL_P95_MS),
             "worst_uncached_p95_ms": worst["uncached"]["p95_ms"],
             "errors": sum(r["cached"]["errors"] + r["uncached"]["errors"] for r in res.values()),
             "in_process": in_process(url, scale), "plans": explain(url, scale)}
