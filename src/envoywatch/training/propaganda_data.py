@@ -225,11 +225,17 @@ class EmbeddingIndex:
     def __init__(self) -> None:
         self.vecs: dict[str, np.ndarray] = {}
 
-    def ensure(self, texts: list[str], chunk: int = 128, log=None) -> None:
+    def ensure(self, texts: list[str], chunk: int = 128, log=None,
+               worker: tuple[int, int] | None = None, new_only: bool = False) -> None:
         from envoywatch.analysis.embed import embed_passages
 
         (CACHE / "chunks").mkdir(parents=True, exist_ok=True)
+        if new_only:  # texts not yet embedded, in order (chunks then depend on what came before)
+            seen: set[str] = set(self.vecs)
+            texts = [t for t in texts if not (t in seen or seen.add(t))]
         for i in range(0, len(texts), chunk):
+            if worker is not None and (i // chunk) % worker[1] != worker[0]:
+                continue  # another process embeds this chunk (same chunk files either way)
             part = texts[i : i + chunk]
             h = hashlib.sha1("\x00".join(part).encode("utf-8", "replace")).hexdigest()[:16]
             path = CACHE / "chunks" / f"{h}.npy"
