@@ -256,6 +256,26 @@ def bare_encoder(db: str) -> tuple[float, int]:
     return time.perf_counter() - t0, time.process_time() - c0, len(texts)
 
 
+def real_tweets_encoder(n: int = 156) -> dict | None:
+    """CPU seconds of the bare encoder on real diplomats' tweets (longer than generated posts)."""
+    import json
+
+    from envoywatch.analysis.embed import embed_passages
+    from envoywatch.evaluation import shared_data_dir
+
+    root = shared_data_dir()
+    if root is None:
+        return None
+    texts = [r["text"] for name in ("test_t1_en.json", "test_t1_es.json")
+             for r in json.loads((root / "dipromats2023" / name).read_text("utf-8"))][:n]
+    c0 = time.process_time()
+    embed_passages(texts)
+    cpu = time.process_time() - c0
+    return {"tweets": len(texts), "mean_chars": round(sum(map(len, texts)) / len(texts)),
+            "source": "DIPROMATS 2023 test_t1_en + test_t1_es (first rows)",
+            "encoder_tweets_per_cpu_s": round(len(texts) / cpu, 2)}
+
+
 def warm_pipeline():
     """Set up the pipeline and load every model, as a Dask worker does before its first task."""
     from envoywatch.distributed import _pipeline, warm_worker
@@ -275,6 +295,7 @@ def main() -> None:
     pipe, warm = warm_pipeline()
     db = workspace(args.posts, args.db)
     enc_s, enc_cpu, n_enc = bare_encoder(db)
+    real = real_tweets_encoder()
     full_s, n_full, full_prof = run_analyze(db, False, pipe)
     fdb = workspace(args.fast_posts, args.db, name="annotate-fast")
     fast_s, n_fast, fast_prof = run_analyze(fdb, True, pipe)
@@ -294,6 +315,10 @@ def main() -> None:
         # The same ratio in CPU seconds of this process: less sensitive to a shared machine's load.
         "ratio_in_cpu_time": round(enc_cpu / full_prof["cpu_s"], 3),
         "goal_ratio": 0.7,
+        "mean_chars_generated": round(sum(len(post_text(i)[1]) for i in range(args.posts)) / args.posts),
+        "bare_encoder_posts_per_cpu_s": round(n_enc / enc_cpu, 2),
+        "full_pipeline_posts_per_cpu_s": round(n_full / full_prof["cpu_s"], 2),
+        "bare_encoder_on_real_tweets": real,
         "fast_mode_posts_per_s": round(fast_rate),
         "fast_mode_posts_per_cpu_s": round(n_fast / fast_prof["cpu_s"]),
         "goal_fast_posts_per_s": 2000,

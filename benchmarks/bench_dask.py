@@ -73,15 +73,14 @@ def one_process(n: int, db: str | None) -> dict:
 
 def on_dask(n: int, db: str | None, workers: int, chunk: int) -> dict:
     """Cluster start, model load on every worker, then steady-state annotation of the same posts."""
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
-    from envoywatch.distributed import analyze_on_dask, warm
+    from envoywatch.distributed import analyze_on_dask, local_cluster, warm
     from envoywatch.store import open_store
 
     url = workspace(n, db, name="dask-two")
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=":0")
+    cluster = local_cluster(workers)
     client = Client(cluster)
     started = time.perf_counter() - t0
     try:

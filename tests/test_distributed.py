@@ -59,10 +59,11 @@ def one_process(tmp_path_factory) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def client():
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=":0")
+    from envoywatch.distributed import local_cluster
+
+    cluster = local_cluster(2)
     c = Client(cluster)
     yield c
     c.close()
@@ -98,10 +99,16 @@ def test_worker_killed_mid_task_loses_and_doubles_nothing(tmp_path, one_process,
         return annotate_chunk(url, ids, fast, progress)
 
     two = open_store(_workspace(tmp_path / "two.db"))
-    summary = analyze_on_dask(two, fast=True, detect_events=False, client=client, task=dies_once)
+    summary = analyze_on_dask(two, fast=True, detect_events=False, client=client, task=dies_once, chunk=512)
     assert marker.exists(), "no worker was killed"
     assert summary["annotated"] == POSTS
     assert _rows(two) == one_process
+
+
+def test_small_runs_are_cut_into_several_tasks_per_worker():
+    from envoywatch.distributed import CHUNK, chunk_size
+
+    assert chunk_size(600, 2) == 75 and chunk_size(10**6, 8) == CHUNK and chunk_size(5, 2) == 16
 
 
 def test_workers_with_other_analyzer_versions_are_refused():
