@@ -101,6 +101,8 @@ def on_dask(n: int, db: str | None, workers: int, chunk: int | None) -> dict:
         cluster.close()
     return {"cluster_start_s": round(started, 1), "worker_model_load_s": round(load, 1),
             "steady_s": round(steady, 1), "steady_cpu_s_per_worker": [round(c, 1) for c in cpu],
+            # Below ~1.0 each: the workers did not get whole cores (other load on the machine, or waits).
+            "share_of_a_core_per_worker": [round(c / steady, 2) for c in cpu],
             "annotated": res["annotated"], "tasks": res["tasks"], "chunk": res["chunk"],
             "posts_per_s": round(n / steady, 2), "rss_mb_per_worker_after_models": rss, "rows": counts(url)}
 
