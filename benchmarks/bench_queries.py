@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -151,7 +152,10 @@ def run_engine(url: str, scale: float, rate: float, seconds: float) -> dict:
         res = asyncio.run(http_phases(port, eps, rate, seconds))
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
     static = res.pop("static_reference")
     worst = max(res.values(), key=lambda r: r["uncached"]["p95_ms"] or float("inf"))
     return {"workspace": url.split("@")[-1], **sizes, "rate_per_s_cached": rate,

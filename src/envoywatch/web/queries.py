@@ -309,6 +309,12 @@ DISTINCT_PLATFORMS = text(
     "SELECT platform FROM p WHERE platform IS NOT NULL")
 
 
+DISTINCT_LANGS = text(  # the same through ix_annotations_lang: languages of analysed posts
+    "WITH RECURSIVE l(lang) AS (SELECT min(lang) FROM annotations UNION ALL "
+    "SELECT (SELECT min(lang) FROM annotations WHERE lang > l.lang) FROM l WHERE l.lang IS NOT NULL) "
+    "SELECT lang FROM l WHERE lang IS NOT NULL")
+
+
 def filter_options(store: Store) -> dict[str, list[str]]:
     """Values for the search form's drop-downs."""
     with store.read() as conn:
@@ -316,8 +322,7 @@ def filter_options(store: Store) -> dict[str, list[str]]:
             select(accounts.c.platform, accounts.c.handle).where(accounts.c.watched.is_(True))
             .order_by(accounts.c.platform, accounts.c.handle))]
         platforms = list(conn.execute(DISTINCT_PLATFORMS).scalars())
-        langs = [x for x in conn.execute(select(annotations.c.lang).distinct().order_by(annotations.c.lang))
-                 .scalars() if x]
+        langs = [x for x in conn.execute(DISTINCT_LANGS).scalars() if x]
         techs = list(conn.execute(select(post_labels.c.label).where(post_labels.c.kind == "technique")
                                   .distinct().order_by(post_labels.c.label)).scalars())
         found = conn.execute(select(events.c.type).distinct().order_by(events.c.type)).scalars()

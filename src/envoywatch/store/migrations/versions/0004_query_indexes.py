@@ -7,7 +7,8 @@ The country filter (`target`) and the technique filter look up the ids of matchi
 post_id in the index those lookups never touch the table rows, which at a million posts is the
 difference between a few milliseconds and a scan. They replace the (code, stance) and (kind, label)
 indexes, which they cover. (kind, created_at) serves the kind filter newest first: without it, listing
-quotes (1 row in 150) read half the posts table to count them.
+quotes (1 row in 150) read half the posts table to count them. (lang) on annotations lists the
+languages for the search form with one seek per language instead of a 12-second scan.
 """
 
 from alembic import op
@@ -25,7 +26,8 @@ REPLACED = [  # (table, old name, old columns, new name, new columns)
 ]
 
 
-ADDED = [("posts", "ix_posts_kind_created_at", ["kind", "created_at"])]  # the kind filter, newest first
+ADDED = [("posts", "ix_posts_kind_created_at", ["kind", "created_at"]),  # the kind filter, newest first
+         ("annotations", "ix_annotations_lang", ["lang"])]  # the search form's list of languages
 
 
 def upgrade() -> None:
