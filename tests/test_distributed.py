@@ -84,11 +84,8 @@ def test_local_cluster_matches_one_process(tmp_path, one_process, client):
     assert _rows(two) == one_process
 
 
-@pytest.mark.slow
-def test_worker_killed_mid_task_loses_and_doubles_nothing(tmp_path, one_process, client):
-    from envoywatch.distributed import analyze_on_dask, annotate_chunk
-
-    marker = tmp_path / "killed"
+def _dies_once(marker):
+    from envoywatch.distributed import annotate_chunk
 
     def dies_once(url, ids, fast):
         """The first task to commit its first batch kills its worker process, with half its posts stored."""
@@ -98,11 +95,35 @@ def test_worker_killed_mid_task_loses_and_doubles_nothing(tmp_path, one_process,
                 os._exit(1)
         return annotate_chunk(url, ids, fast, progress)
 
+    return dies_once
+
+
+@pytest.mark.slow
+def test_worker_killed_mid_task_loses_and_doubles_nothing(tmp_path, one_process, client):
+    from envoywatch.distributed import analyze_on_dask
+
+    marker = tmp_path / "killed"
     two = open_store(_workspace(tmp_path / "two.db"))
-    summary = analyze_on_dask(two, fast=True, detect_events=False, client=client, task=dies_once, chunk=512)
+    summary = analyze_on_dask(two, fast=True, detect_events=False, client=client, task=_dies_once(marker),
+                              chunk=512)
     assert marker.exists(), "no worker was killed"
     assert summary["annotated"] == POSTS
     assert _rows(two) == one_process
+
+
+@pytest.mark.slow
+def test_worker_killed_on_postgresql(db_url, tmp_path, one_process, client):
+    if "://" not in db_url:
+        pytest.skip("the SQLite case is the test above")
+    from envoywatch.distributed import analyze_on_dask
+
+    marker = tmp_path / "killed"
+    two = open_store(_workspace(db_url))
+    summary = analyze_on_dask(two, fast=True, detect_events=False, client=client, task=_dies_once(marker),
+                              chunk=512)
+    assert marker.exists() and summary["annotated"] == POSTS
+    assert _rows(two) == one_process
+    two.close()
 
 
 def test_small_runs_are_cut_into_several_tasks_per_worker():
