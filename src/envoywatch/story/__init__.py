@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import Text, and_, cast, func, or_, select
 
 from envoywatch.events._data import PostRow
 from envoywatch.queries import evidence_refs, list_events
@@ -131,9 +131,14 @@ def veiled(rows: list[PostRow]) -> list[dict[str, Any]]:
 
 
 def _involving(ids: list[int], actor_ids: set[int], keys: set[str]):
-    """Events that may concern these accounts: theirs, their actors', or naming them in their data."""
+    """Events that may concern these accounts: theirs, their actors', or cross-posts naming them.
+
+    Of the built-in events only cross-posts list accounts of other actors in their data ("accounts");
+    shifts list their own actor's accounts.
+    """
     named = [cast(events.c.data, Text).like(f'%"{k}"%') for k in sorted(keys)]
-    return or_(events.c.account_id.in_(ids or [-1]), events.c.actor_id.in_(sorted(actor_ids) or [-1]), *named)
+    return or_(events.c.account_id.in_(ids or [-1]), events.c.actor_id.in_(sorted(actor_ids) or [-1]),
+               and_(events.c.type == "crosspost", or_(*named)) if named else False)
 
 
 def _events_for(store: Store, accs: list, keys: set[str], actor: dict | None, date_from, date_to) -> list[dict]:
