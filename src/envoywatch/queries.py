@@ -109,6 +109,7 @@ def _base() -> Select:
 
 
 FTS_IDS = "SELECT rowid FROM posts_fts WHERE posts_fts MATCH :m"
+TS_IDS = "SELECT p.id FROM posts AS p WHERE to_tsvector('simple', p.text) @@ to_tsquery('simple', :m)"
 DENSE = 2_000  # matches above which reading the newest posts and checking each beats sorting every match
 
 
@@ -123,18 +124,21 @@ def _technique_ids(f: PostFilter):
 def dense_filter(conn, f: PostFilter) -> bool:
     """On SQLite: whether a search, country or technique matches so many posts that walking the newest
     posts and checking each is cheaper than sorting all matches (SQLite's planner cannot tell)."""
+    if conn.dialect.name == "postgresql":  # its planner misjudges rare words: it walks dates, parsing every post
+        lists = [text(TS_IDS).columns(id=Integer).bindparams(m=ts_query(f.q))] if ts_query(f.q or "") else []
+        return any(_longer_than(conn, ids, DENSE) for ids in lists)
     if conn.dialect.name != "sqlite":
         return False
     match = fts_query(f.q or "")
     lists = [text(FTS_IDS).columns(rowid=Integer).bindparams(m=match)] if match else []
     lists += [_target_ids(f)] if f.target else []
     lists += [_technique_ids(f)] if f.technique else []
-    for ids in lists:
-        sub = ids.subquery() if hasattr(ids, "subquery") else ids
-        capped = select(func.count()).select_from(select(sub).limit(DENSE + 1).subquery())
-        if conn.execute(capped).scalar_one() > DENSE:
-            return True
-    return False
+    return any(_longer_than(conn, ids, DENSE) for ids in lists)
+
+
+def _longer_than(conn, ids, n: int) -> bool:
+    capped = select(func.count()).select_from(select(ids.subquery()).limit(n + 1).subquery())
+    return conn.execute(capped).scalar_one() > n
 
 
 def _id_in(ids, newest_first_scan: bool):
@@ -153,9 +157,11 @@ def apply_filter(q: Select, f: PostFilter, dialect: str, newest_first_scan: bool
                 q = q.where(text(f"+posts.id IN ({FTS_IDS})").bindparams(m=match))
             elif match:
                 q = q.where(posts.c.id.in_(text(FTS_IDS).bindparams(m=match)))
-        elif ts_query(f.q):
+        elif ts_query(f.q) and newest_first_scan:
             q = q.where(text("to_tsvector('simple', posts.text) @@ to_tsquery('simple', :m)")
                         .bindparams(m=ts_query(f.q)))
+        elif ts_query(f.q):  # few matches: from the GIN index first ("OFFSET 0" keeps it a separate step)
+            q = q.where(posts.c.id.in_(text(TS_IDS + " OFFSET 0").bindparams(m=ts_query(f.q))))
     if f.account:
         q = q.where(account_condition(f.account))
     if f.actor:
