@@ -72,3 +72,22 @@ def test_discovery_clusters_posts() -> None:
     assert sorted(c["size"] for c in clusters) == [5, 5]
     assert {c["top_terms"][0] for c in clusters} <= {"visa", "passport", "vaccine", "masks"}
     assert discover_topics(np.zeros((0, 384)), [], []) == []
+
+
+def _regex_scores(texts: list[str]) -> list[list[int]]:
+    """The reference: one regex per topic over the lower-cased text, distinct hits counted."""
+    tax = taxonomy()
+    return [[len({m.group(0).lower() for m in rx.finditer(t.lower())}) for rx in tax.keywords] for t in texts]
+
+
+def test_keyword_index_finds_what_the_topic_regexes_find() -> None:
+    import random
+
+    tax = taxonomy()
+    texts = [text for text, _, _ in tax.examples]
+    words = [w for t in texts for w in t.split()]
+    rng = random.Random(0)
+    texts += [" ".join(rng.choices(words, k=rng.randint(1, 30))) for _ in range(400)]
+    texts += ["", "🙂" * 5, "<script>alert('visa')</script>", "UN, WHO, SCO; ООН ВОЗ БҰҰ: masks! war? students",
+              "Пояс и путь; пояса и пути", "双边合作两国友谊" * 3, "revisit unwar swar", "met with met withdrawn"]
+    assert [[len(h) for h in tax.index.hits(t)] for t in texts] == _regex_scores(texts)

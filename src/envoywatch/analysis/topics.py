@@ -34,8 +34,9 @@ KW_ONLY_AT = 0.5  # keyword path: one distinct keyword hit
 class Taxonomy:
     ids: tuple[str, ...]
     definitions: dict[str, str]
-    keywords: tuple[re.Pattern[str], ...]
+    keywords: tuple[re.Pattern[str], ...]  # the reference matcher: one regex per topic
     examples: tuple[tuple[str, str, int], ...]  # text, lang, topic index
+    index: KeywordIndex
 
 
 @lru_cache(maxsize=1)
@@ -47,23 +48,88 @@ def taxonomy() -> Taxonomy:
     ex = tuple(
         (text, lang, i) for i, t in enumerate(ids) for lang, texts in data[t]["examples"].items() for text in texts
     )
-    return Taxonomy(ids, {t: data[t]["definition"] for t in ids}, kws, ex)
+    index = KeywordIndex([data[t]["keywords"] for t in ids])
+    return Taxonomy(ids, {t: data[t]["definition"] for t in ids}, kws, ex, index)
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+WORD_START = re.compile(r"(?<!\w)\w")
+REGEX_SYNTAX = re.compile(r"[\\\[\](){}?*+|.^$]")
 
 
 def _kw_regex(stems: list[str]) -> re.Pattern[str]:
-    parts = [s if re.search(r"[\u3400-\u9fff]", s) else r"(?<!\w)(?:" + s + ")" for s in stems]
+    """One topic's stems as one regex: Chinese stems anywhere, the others at the start of a word."""
+    parts = [s if CJK.search(s) else r"(?<!\w)(?:" + s + ")" for s in stems]
     return re.compile("|".join(parts), re.IGNORECASE)
+
+
+class KeywordIndex:
+    """Every topic's stems matched in one pass over the candidate positions of a post.
+
+    It finds what `_kw_regex(...).finditer` finds on the lower-cased text (same stem order at a
+    position, no overlapping hits within a topic), about ten times faster: most positions are
+    rejected by one `str.startswith` over all literal stems instead of eleven regex scans.
+    """
+
+    def __init__(self, stems_by_topic: Sequence[Sequence[str]]) -> None:
+        self.topics: list[list[tuple[str, Any, bool]]] = []  # (kind, literal or regex, cjk)
+        literals, cjk_literals, patterns = [], [], []
+        for stems in stems_by_topic:
+            entries = []
+            for stem in (s.lower() for s in stems):
+                cjk = bool(CJK.search(stem))
+                if REGEX_SYNTAX.search(stem):
+                    entries.append(("rx", re.compile(stem), cjk))
+                    patterns.append(stem)
+                else:
+                    entries.append(("lit", stem, cjk))
+                    (cjk_literals if cjk else literals).append(stem)
+            self.topics.append(entries)
+        self.literals, self.cjk_literals = tuple(literals), tuple(cjk_literals)
+        self.any_pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        firsts = "".join(sorted({stem[0] for stem in cjk_literals}))
+        self.cjk_first = re.compile("[" + re.escape(firsts) + "]") if firsts else None
+
+    def _candidates(self, t: str) -> list[tuple[int, bool]]:
+        """Positions where some stem may start, with whether the position starts a word."""
+        starts = {m.start() for m in WORD_START.finditer(t)}
+        cjk = {m.start() for m in self.cjk_first.finditer(t)} if self.cjk_first else set()
+        out = []
+        for p in sorted(starts | cjk):
+            word = p in starts
+            if (t.startswith(self.cjk_literals, p) or (word and t.startswith(self.literals, p))
+                    or (self.any_pattern and self.any_pattern.match(t, p))):
+                out.append((p, word))
+        return out
+
+    def hits(self, text: str) -> list[set[str]]:
+        """The distinct stems' matched strings per topic, as the topic regexes would find them."""
+        t = text.lower()
+        found: list[set[str]] = [set() for _ in self.topics]
+        ends = [0] * len(self.topics)
+        for p, word in self._candidates(t):
+            for j, entries in enumerate(self.topics):
+                if p < ends[j]:
+                    continue
+                for kind, stem, cjk in entries:
+                    if not (cjk or word):
+                        continue
+                    m = stem.match(t, p) if kind == "rx" else (stem if t.startswith(stem, p) else None)
+                    if m:
+                        hit = m if isinstance(m, str) else m.group(0)
+                        found[j].add(hit)
+                        ends[j] = p + len(hit)
+                        break
+        return found
 
 
 def keyword_scores(texts: Sequence[str]) -> np.ndarray:
     """(n, topics) scores from distinct keyword hits: 1 - 0.5**hits."""
-    tax = taxonomy()
-    out = np.zeros((len(texts), len(tax.ids)), np.float32)
+    index = taxonomy().index
+    out = np.zeros((len(texts), len(index.topics)), np.float32)
     for i, text in enumerate(texts):
-        t = (text or "")[:5000]
-        for j, rx in enumerate(tax.keywords):
-            hits = len({m.group(0).lower() for m in rx.finditer(t)})
-            out[i, j] = 1.0 - 0.5**hits
+        for j, hits in enumerate(index.hits((text or "")[:5000])):
+            out[i, j] = 1.0 - 0.5 ** len(hits)
     return out
 
 
