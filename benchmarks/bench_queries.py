@@ -217,7 +217,7 @@ def explain(url: str, scale: float) -> dict[str, dict]:
     """The plan of each /api/posts query (page and count): EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL."""
     from sqlalchemy import func, select
 
-    from envoywatch.queries import _base, apply_filter, posts
+    from envoywatch.queries import COUNT_CAP, _base, apply_filter, posts
     from envoywatch.store import open_store
     from envoywatch.web.views import post_filter
 
@@ -230,7 +230,7 @@ def explain(url: str, scale: float) -> dict[str, dict]:
             base = apply_filter(_base(), f, store.dialect)
             page = base.order_by(posts.c.created_at.desc(), posts.c.id.desc()).limit(50).offset((f.page - 1) * 50)
             count = select(func.count()).select_from(
-                apply_filter(_base().with_only_columns(posts.c.id), f, store.dialect).limit(10_000).subquery())
+                apply_filter(_base().with_only_columns(posts.c.id), f, store.dialect).limit(COUNT_CAP).subquery())
             out[name] = {k: _plan(conn, q) for k, q in (("page", page), ("count", count))}
     store.close()
     return out
