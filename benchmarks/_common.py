@@ -60,6 +60,15 @@ def best_of(fn: Callable[[], None], repeat: int = 1) -> float:
     return min(times)
 
 
+def command_line() -> str:
+    """How this benchmark was started, with the thread limit and priority it really ran under."""
+    import sys
+
+    threads = os.environ.get("OMP_NUM_THREADS")
+    prefix = (f"OMP_NUM_THREADS={threads} " if threads else "") + (f"nice -n {os.nice(0)} " if os.nice(0) else "")
+    return prefix + ".venv/bin/python " + " ".join(sys.argv)
+
+
 def save(name: str, result: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {"benchmark": name, "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},

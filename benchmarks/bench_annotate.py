@@ -25,7 +25,7 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import WORK, save
+from _common import WORK, command_line, save
 
 CACHE = Path("/tmp/envoywatch-cache/bench-workspaces")
 
@@ -301,8 +301,7 @@ def main() -> None:
     fast_s, n_fast, fast_prof = run_analyze(fdb, True, pipe)
     enc_rate, full_rate, fast_rate = n_enc / enc_s, n_full / full_s, n_fast / fast_s
     save("annotate_pg" if args.db and not args.db.endswith(".db") else "annotate", {
-        "command": "OMP_NUM_THREADS=1 nice -n 15 .venv/bin/python benchmarks/bench_annotate.py "
-                   + " ".join(sys.argv[1:]),
+        "command": command_line(),
         "workload": f"{args.posts} generated posts (full) / {args.fast_posts} (fast) in en, ru, kk, zh, es "
                     f"by {WATCHED} registered accounts, 1 in 4 a public reply; ingested from twarc2 pages",
         "database": "postgresql" if args.db and not args.db.endswith(".db") else "sqlite",

@@ -21,7 +21,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import save
+from _common import command_line, save
 from bench_annotate import WATCHED, _pipeline_is, warm_pipeline, workspace
 
 
@@ -121,7 +121,7 @@ def main() -> None:
     assert one["rows"]["annotations"] == two["rows"]["annotations"] == args.posts, (one["rows"], two["rows"])
     ratio = two["posts_per_s"] / one["posts_per_s"]
     save("dask_pg" if pg else "dask", {
-        "command": "OMP_NUM_THREADS=1 nice -n 15 .venv/bin/python benchmarks/bench_dask.py " + " ".join(sys.argv[1:]),
+        "command": command_line(),
         "workload": f"{args.posts} generated posts in en, ru, kk, zh, es by {WATCHED} registered accounts, "
                     "1 in 4 a public reply; full mode (all analyzers, embeddings stored), no event detection",
         "database": "postgresql" if pg else "sqlite",

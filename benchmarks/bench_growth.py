@@ -24,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import WORK, save
+from _common import WORK, command_line, save
 from bench_annotate import (
     CACHE,
     WATCHED,
@@ -142,8 +142,7 @@ def disk(db: str | None, embedded: int) -> None:
            "embedding_full_mode_extra": (full - annotated) / len(ids)}
     pg = bool(db and not db.endswith(".db"))
     save("disk_pg" if pg else "disk", {
-        "command": "OMP_NUM_THREADS=1 nice -n 15 .venv/bin/python benchmarks/bench_growth.py --disk "
-                   + " ".join(a for a in sys.argv[1:] if a != "--disk"),
+        "command": command_line(),
         "workload": f"{n} real diplomats' tweets (DIPROMATS 2023: {', '.join(DIPROMATS)}); "
                     f"full-mode annotation (embeddings) of {len(ids)} of them",
         "database": "postgresql" if pg else "sqlite",
@@ -171,7 +170,7 @@ def main() -> None:
     ratios = {s: round(large.wall[s] / small.wall[s], 2) for s in STAGES}
     cpu_ratios = {s: round(large.cpu[s] / small.cpu[s], 2) for s in STAGES}
     save("growth_pg" if pg else "growth", {
-        "command": "OMP_NUM_THREADS=1 nice -n 15 .venv/bin/python benchmarks/bench_growth.py " + " ".join(sys.argv[1:]),
+        "command": command_line(),
         "workload": f"generated multilingual posts by {WATCHED} registered accounts, 1 in 4 a public reply; "
                     f"N={args.n} and 10N={10 * args.n}",
         "database": "postgresql" if pg else "sqlite",
