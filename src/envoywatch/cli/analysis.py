@@ -150,7 +150,10 @@ def posts(
     from rich.console import Console
     from rich.table import Table
 
-    t = Table("id", "date", "account", "lang", "targets", "text", title=f"{total} posts")
+    from envoywatch.queries import COUNT_CAP
+
+    shown = f"{COUNT_CAP:,}+" if total >= COUNT_CAP else f"{total:,}"
+    t = Table("id", "date", "account", "lang", "targets", "text", title=f"{shown} posts")
     for r in rows:
         t.add_row(str(r["id"]), (r["created_at"] or "")[:10], r["account"], r["lang"] or "",
                   ",".join(r.get("targets") or []), (r["text"] or "")[:90])
