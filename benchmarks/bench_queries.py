@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _bigworkspace as big
+from _common import command_line
 from bench_web import Pool, free_port, phase, start_server
 
 RESULTS = Path(__file__).parent / "results"
@@ -187,7 +188,7 @@ def main() -> None:
                 "server": "envoywatch serve (uvicorn, 1 process), loopback",
                 "client": "bench_web open loop, keep-alive; uncached = every request on its own URL",
                 "machine": f"{platform.machine()} {os.cpu_count()} cpus (shared)",
-                "command": "nice -n 15 .venv/bin/python benchmarks/bench_queries.py " + " ".join(sys.argv[1:])})
+                "command": command_line()})
     engines = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
     for name, pg in engines:
         if args.only and name != args.only:
