@@ -72,3 +72,9 @@ def test_story_command_json_and_formats(ws, tmp_path):
     assert r.exit_code == 0 and out.read_text().startswith("<!doctype html>")
     r = CliRunner().invoke(app, ["--db", path, "story", "nobody"])
     assert r.exit_code == 2
+
+
+def test_a_small_share_is_not_written_as_zero() -> None:
+    from envoywatch.story.render import _pct
+
+    assert [_pct(1 / 244), _pct(0), _pct(None), _pct(0.17)] == ["<1%", "0%", "0%", "17%"]

@@ -19,7 +19,9 @@ def _country(code: str | None) -> str:
 
 
 def _pct(v: float | None) -> str:
-    return f"{round(100 * (v or 0))}%"
+    """A share as a whole percentage; a share that exists but rounds to 0 reads "<1%"."""
+    v = v or 0
+    return "<1%" if 0 < v < 0.005 else f"{round(100 * v)}%"
 
 
 def _para(text: str, evidence: list | None = None, quote: str | None = None) -> dict:
