@@ -302,17 +302,17 @@ def latest_events(store: Store, limit: int = 20) -> list[dict[str, Any]]:
     return list(reversed(evs[max(0, n - limit):]))
 
 
-# SELECT DISTINCT platform, as one index seek per platform instead of a pass over every post
-DISTINCT_PLATFORMS = text(
-    "WITH RECURSIVE p(platform) AS (SELECT min(platform) FROM posts UNION ALL "
-    "SELECT (SELECT min(platform) FROM posts WHERE platform > p.platform) FROM p WHERE p.platform IS NOT NULL) "
-    "SELECT platform FROM p WHERE platform IS NOT NULL")
+def distinct_values(table: str, column: str):
+    """`SELECT DISTINCT column FROM table` as one index seek per value (a recursive CTE walking the
+    column's index) instead of a pass over every row; the column needs an index to be fast."""
+    return text(
+        f"WITH RECURSIVE v(x) AS (SELECT min({column}) FROM {table} UNION ALL "
+        f"SELECT (SELECT min({column}) FROM {table} WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL) "
+        "SELECT x FROM v WHERE x IS NOT NULL")
 
 
-DISTINCT_LANGS = text(  # the same through ix_annotations_lang: languages of analysed posts
-    "WITH RECURSIVE l(lang) AS (SELECT min(lang) FROM annotations UNION ALL "
-    "SELECT (SELECT min(lang) FROM annotations WHERE lang > l.lang) FROM l WHERE l.lang IS NOT NULL) "
-    "SELECT lang FROM l WHERE lang IS NOT NULL")
+DISTINCT_PLATFORMS = distinct_values("posts", "platform")
+DISTINCT_LANGS = distinct_values("annotations", "lang")  # through ix_annotations_lang: analysed posts
 
 
 def filter_options(store: Store) -> dict[str, list[str]]:
