@@ -12,7 +12,7 @@ from sqlalchemy import Connection, insert, select, tuple_, update
 from envoywatch.domain import AccountRef, Block, Location, Parsed, Post, Reject
 from envoywatch.store import fts
 from envoywatch.store.db import Store
-from envoywatch.store.schema import accounts, blocks, posts, rejects
+from envoywatch.store.schema import accounts, blocks, media, posts, rejects
 from envoywatch.timeutil import as_utc, utcnow
 
 CHUNK = 500  # ids per IN (...) look-up
@@ -212,10 +212,9 @@ class PostWriter:
         with_media = [post for post, _ in items if post.media]
         if with_media:
             ids = _lookup(conn, {(p.platform, p.platform_id) for p in with_media})
-            conn.exec_driver_sql(
-                "INSERT INTO media (post_id, type, url) VALUES (?, ?, ?)" if sqlite
-                else "INSERT INTO media (post_id, type, url) VALUES (%s, %s, %s)",
-                [(ids[(p.platform, p.platform_id)][0], m.type, m.url) for p in with_media for m in p.media])
+            conn.execute(insert(media), [  # few rows: SQLAlchemy's executemany on either engine
+                {"post_id": ids[(p.platform, p.platform_id)][0], "type": m.type, "url": m.url}
+                for p in with_media for m in p.media])
 
     def _row(self, post: Post, where: Location, now, stamp) -> tuple:
         """One posts row in POST_COLUMNS order, with values as the database stores them."""
