@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import orjson
 from sqlalchemy import Connection, insert, select, update
@@ -116,7 +117,7 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
     load = _Load(store, PostWriter(store, importer), counts, row_id, rejects)
     done = pending = 0
     batch: list[Parsed | Reject] = []
-    with ExitStack() as load.tx:  # an error rolls back the open transaction; resume starts there
+    with load:  # an error rolls back the open transaction; resume starts there
         for item in src.read(path, options or {}):
             done += 1
             if done <= skip:
@@ -149,6 +150,12 @@ class _Load:
         self.conn: Connection | None = None
         self.held: list[Reject] = []
         self.records = self.posts = 0  # since the last commit
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.tx.__exit__(*exc)  # commits the open transaction, or rolls it back on an error
 
     def write(self, batch: list[Parsed | Reject], done: int, posts: int, final: bool = False) -> None:
         if self.conn is None:
