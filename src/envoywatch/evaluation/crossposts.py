@@ -82,14 +82,19 @@ def gold_copy_pairs(texts: list[str], authors: list[str],
     return _close_pairs(pairs, authors)
 
 
-def _close_pairs(pairs: set[tuple[int, int]], authors: list[str]) -> set[tuple[int, int]]:
+def _groups(pairs: set[tuple[int, int]]) -> list[set[int]]:
+    """The connected groups of posts that the pairs join."""
     comp: dict[int, set[int]] = {}
     for a, b in pairs:
         merged = comp.get(a, {a}) | comp.get(b, {b})
         for x in merged:
             comp[x] = merged
+    return list({id(v): v for v in comp.values()}.values())
+
+
+def _close_pairs(pairs: set[tuple[int, int]], authors: list[str]) -> set[tuple[int, int]]:
     out = set()
-    for members in {id(v): v for v in comp.values()}.values():
+    for members in _groups(pairs):
         for a, b in itertools.combinations(sorted(members), 2):
             if authors[a] != authors[b]:
                 out.add((a, b))
@@ -142,16 +147,7 @@ def evaluate_dipromats(path: Path, params: CrosspostParams | None = None, exampl
 
 
 def _components(pairs: set[tuple[int, int]]) -> int:
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        parent[find(a)] = find(b)
-    return len({find(x) for x in parent})
+    return len(_groups(pairs))
 
 
 def _examples(pairs: list[tuple[int, int]], docs: list[Doc], n: int) -> list[list[str]]:
