@@ -221,3 +221,50 @@ def test_triggering_analysis_needs_a_token_and_reports_its_job(client, ws):
             break
         time.sleep(0.1)
     assert job["state"] in ("done", "failed") and "finished_at" in job
+
+
+def test_page_cache_single_flight_computes_once_while_others_wait():
+    """Concurrent misses of one key run one computation; the others get its value (or its error)."""
+    import threading
+    import time as _time
+
+    from envoywatch.web.app import PageCache
+
+    class _NoStore:
+        dialect, path = "sqlite", None
+
+    cache = PageCache(_NoStore(), recheck=1e9)
+    cache._checked = _time.monotonic()  # a fixed fingerprint: no database is read
+    calls, results = [], []
+
+    def slow():
+        calls.append(1)
+        _time.sleep(0.2)
+        return {"n": len(calls)}
+
+    threads = [threading.Thread(target=lambda: results.append(cache.get(("k",), slow))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and results == [{"n": 1}] * 6
+
+    def boom():
+        _time.sleep(0.1)
+        raise ValueError("bad")
+
+    errors = []
+
+    def ask():
+        try:
+            cache.get(("e",), boom)
+        except ValueError as e:
+            errors.append(str(e))
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == ["bad"] * 3
+    assert cache.get(("e",), lambda: 7) == 7  # a failure is not cached

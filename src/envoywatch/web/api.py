@@ -70,16 +70,17 @@ def api_story(request: Request, who: str, from_: Annotated[str | None, Query(ali
     subj = views.find_subject(store, who)
     if subj is None:
         raise HTTPException(404, "no such actor or account")
-    try:
-        story = views.story_for(store, subj.slug if subj.kind == "account" else subj.actor,
-                                parse_day(from_), parse_day(to))
+    who_, start, end = subj.slug if subj.kind == "account" else subj.actor, parse_day(from_), parse_day(to)
+    try:  # cached per subject and period until the workspace changes, as the actor page is
+        story = request.app.state.cache.get(("story", subj.kind, subj.slug, iso(start), iso(end)),
+                                            lambda: views.story_for(store, who_, start, end))
     except LookupError as e:
         raise HTTPException(404, str(e)) from None
     except Exception as e:  # noqa: BLE001  (the story module is separate; say what failed)
         raise HTTPException(500, f"the story could not be built: {type(e).__name__}: {e}") from None
     if story is None:
         raise HTTPException(501, "the story is not available yet in this version (envoywatch.story)")
-    return story
+    return json_response(story)
 
 
 @router.get("/countries", summary="Countries targeted by watched accounts")

@@ -31,6 +31,7 @@ class PageCache:
         self.store, self.size, self.recheck = store, size, recheck
         self._data: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights: dict[tuple, _Flight] = {}
         self._print: tuple = ()
         self._checked = 0.0
 
@@ -69,17 +70,56 @@ class PageCache:
         return out
 
     def get(self, key: tuple, compute):
+        """The cached value, or `compute()` once per key and workspace state: concurrent misses of the
+        same key wait for the first computation instead of each running it (single flight)."""
         full = (key, self.fingerprint())
         with self._lock:
             if full in self._data:
                 self._data.move_to_end(full)
                 return self._data[full]
-        value = compute()
+            flight = self._flights.get(full)
+            leader = flight is None
+            if leader:
+                flight = self._flights[full] = _Flight()
+        if not leader:
+            return flight.wait()
+        try:
+            value = compute()
+        except BaseException as e:
+            with self._lock:
+                self._flights.pop(full, None)
+            flight.fail(e)
+            raise
         with self._lock:
+            self._flights.pop(full, None)
             self._data[full] = value
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
+        flight.done(value)
         return value
+
+
+class _Flight:
+    """One computation of a cache key in progress, which other requests for the key wait for."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def done(self, value: Any) -> None:
+        self._value = value
+        self._event.set()
+
+    def fail(self, error: BaseException) -> None:
+        self._error = error
+        self._event.set()
+
+    def wait(self) -> Any:
+        self._event.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _is_number(x: Any) -> bool:
