@@ -14,7 +14,7 @@ Report = dict[str, Any]
 EVALUATIONS: Registry[Callable[..., Report]] = Registry("evaluation")
 
 # Each module registers its evaluations with @evaluation("name") when imported.
-BUILTIN_MODULES: tuple[str, ...] = ("replies", "targets", "crossposts", "dipromats")
+BUILTIN_MODULES: tuple[str, ...] = ("replies", "targets", "crossposts", "dipromats", "language")
 
 # Labelled sets written by the envoywatch team live in the repository, outside the package.
 REPO_EVALDATA = Path(__file__).resolve().parents[3] / "evaldata"
