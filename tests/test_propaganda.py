@@ -173,3 +173,29 @@ def test_tfidf_vocabulary_round_trips_through_the_artifact(tmp_path):
     p0 = model.heads["propaganda"].prob(before, False)
     p1 = back.heads["propaganda"].prob(after, False)[:5]
     assert np.allclose(p0, p1, atol=1e-2)  # weights ship as float16
+
+
+def test_russian_posts_use_their_own_embedding_only_cut():
+    from envoywatch.analysis.propaganda import decide, load_model
+
+    model = load_model()
+    xling = model.meta["emb_only"]
+    ru_cut = xling["cuts"]["ru"]
+    assert 0.05 <= ru_cut < xling["threshold"] and xling["ru_fit"]["rows"] > 1000
+    between = (ru_cut + xling["threshold"]) / 2
+    probs = {name: np.array([0.5]) for name in model.heads}
+    probs["propaganda_emb_only"] = np.array([between])
+    assert decide(model, probs, 0, False, "ru")["propaganda"]
+    assert not decide(model, probs, 0, False, "kk")["propaganda"]
+
+
+def test_language_prior_cut_reweights_to_the_target_prevalence():
+    from envoywatch.training.propaganda import language_prior_cut
+
+    rng = np.random.default_rng(0)
+    y = rng.random(600) < 0.6
+    p = np.clip(0.25 * y + rng.normal(0.3, 0.15, 600), 0, 1)
+    groups = np.array([f"a{i // 6}" for i in range(600)])
+    native = language_prior_cut(p, y, groups, float(y.mean()))
+    rare = language_prior_cut(p, y, groups, 0.2)
+    assert rare["cut"] > native["cut"] and 0 < rare["oof_f1"] <= 1

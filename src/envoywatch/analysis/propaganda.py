@@ -68,7 +68,8 @@ def decide(model: PropagandaModel, probs: dict[str, np.ndarray], i: int, fast: b
     score = float(probs["propaganda"][i])
     cut = model.meta.get("propaganda_cuts", {}).get(mode, {}).get(lang or "", model.heads["propaganda"].cut(fast))
     if "propaganda_emb_only" in probs and lang not in model.meta.get("ngram_languages", ()):
-        score, cut = float(probs["propaganda_emb_only"][i]), model.meta["emb_only"]["threshold"]
+        xling = model.meta["emb_only"]  # a cut of its own for Russian, else the en/es one
+        score, cut = float(probs["propaganda_emb_only"][i]), xling.get("cuts", {}).get(lang, xling["threshold"])
     is_prop = score >= cut
     pre = "ru/" if lang == "ru" and "ru/loaded_language" in probs else ""
     cond = {lab: float(probs[pre + lab][i]) for lab in TECHNIQUES if pre + lab in probs}
