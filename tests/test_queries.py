@@ -77,3 +77,20 @@ def test_subject_series_and_events_match_a_python_count(sample):
     events = wq.subject_events(store, subj)
     assert [e["id"] for e in events] == sorted({e["id"] for e in events}, key=lambda i: next(
         (x["start"] or "", x["id"]) for x in events if x["id"] == i))
+
+
+@pytest.mark.parametrize("per_page,page", [(3, 1), (3, 4), (50, 1)])
+@pytest.mark.parametrize("words", ["cooperation", "embassy", "the", "Washington cooperation", "zzzqqq"])
+def test_search_from_the_newest_posts_gives_the_same_page_and_total(sample, monkeypatch, words, per_page, page):
+    """A search that first looks in the newest posts (SQLite) returns what searching every match returns."""
+    store, _ = sample
+    f = PostFilter(q=words, per_page=per_page, page=page)
+    monkeypatch.setattr(q, "_windowed_page", lambda *a, **k: None)
+    expected = list_posts(store, f)
+    monkeypatch.undo()
+    monkeypatch.setattr(q, "WINDOW", 4)  # a window far smaller than the sample: growth and fallback run
+    assert list_posts(store, f) == expected
+    with store.read() as conn:
+        found = q._windowed_search(conn, f, per_page * page) if store.dialect == "sqlite" else None
+    if found is not None:
+        assert found[: per_page * page] == _ids(store, f, dense=False)[: per_page * page]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -210,15 +210,74 @@ def _only_one_list(f: PostFilter) -> bool:
     return not any(others) and sum(bool(x) for x in (fts_query(f.q or ""), f.target, f.technique)) == 1
 
 
+WINDOW = 5_000  # newest posts a SQLite search looks in first (grown tenfold once) before searching them all
+
+
+def _newest_window(conn, k: int) -> tuple[int, str] | None:
+    """The lowest id and the oldest date among the `k` newest posts (from the date index), or None
+    when the workspace has no more than `k` dated posts (then the window is everything)."""
+    row = conn.exec_driver_sql(
+        "SELECT min(id), min(created_at), count(*) FROM (SELECT id, created_at FROM posts "
+        "WHERE created_at IS NOT NULL ORDER BY created_at DESC LIMIT ?)", (k,)).one()
+    return (row[0], row[1]) if row[2] >= k else None
+
+
+def _windowed_search(conn, f: PostFilter, need: int) -> list[int] | None:
+    """Ids of the newest matches of a SQLite search, up to max(need, COUNT_CAP), from the newest posts only.
+
+    Every post dated on or after the window's oldest date is in the window, so when the window holds
+    `need` matches they are exactly the first `need` of the whole search, in the same order. The
+    full-text list is restricted to ids from the window's lowest id on, so SQLite sorts thousands of
+    matches instead of every match of a common word (ids mostly follow time: posts arrive roughly in
+    order). None when the window is too small; the caller then searches everything.
+    """
+    match = fts_query(f.q or "")
+    if not match or need > 20 * WINDOW:
+        return None
+    for k in (WINDOW, 10 * WINDOW):
+        window = _newest_window(conn, max(k, 4 * need))
+        if window is None:
+            return None
+        low_id, oldest = window
+        ids = (apply_filter(_count_base(f).add_columns(posts.c.created_at), replace(f, q=None), "sqlite",
+                            newest_first_scan=True)
+               .where(text("posts.created_at >= :oldest").bindparams(oldest=oldest))
+               .where(text(f"+posts.id IN ({FTS_IDS} AND rowid >= :low_id)").bindparams(m=match, low_id=low_id))
+               .order_by(posts.c.created_at.desc(), posts.c.id.desc()).limit(max(need, COUNT_CAP)))
+        found = [r[0] for r in conn.execute(ids)]
+        if len(found) >= need:
+            return found
+        if 10 * len(found) < max(need, COUNT_CAP):  # too rare for a ten times larger window to settle
+            return None  # the page and its count: start from the match list instead
+    return None
+
+
+def _windowed_page(conn, f: PostFilter, per: int, page: int) -> tuple[list, int | None] | None:
+    """A search page from `_windowed_search`, and its total when the window alone proves it (COUNT_CAP)."""
+    found = _windowed_search(conn, f, page * per)
+    if found is None:
+        return None
+    want = found[(page - 1) * per: page * per]
+    by_id = {r.id: r for r in conn.execute(_base().where(posts.c.id.in_(want)))}
+    return [by_id[i] for i in want if i in by_id], (COUNT_CAP if len(found) >= COUNT_CAP else None)
+
+
 def list_posts(store: Store, f: PostFilter) -> tuple[list[dict[str, Any]], int]:
     """One page of posts with their annotations, newest first, and the total (at most COUNT_CAP)."""
     per = max(1, min(f.per_page, MAX_PER_PAGE))
     page = max(1, f.page)
     with store.read() as conn:
+        windowed = _windowed_page(conn, f, per, page) if store.dialect == "sqlite" and f.q else None
+        if windowed is not None and windowed[1] is not None:
+            rows, total = windowed
+            return [post_dict(r) for r in rows], max(total, (page - 1) * per + len(rows))
         walk = dense_filter(conn, f)
-        base = apply_filter(_base(), f, store.dialect, newest_first_scan=walk)
-        rows = conn.execute(base.order_by(posts.c.created_at.desc(), posts.c.id.desc())
-                            .limit(per).offset((page - 1) * per)).all()
+        if windowed is not None:  # the page came from the newest posts; only the count needs every match
+            rows = windowed[0]
+        else:
+            base = apply_filter(_base(), f, store.dialect, newest_first_scan=walk)
+            rows = conn.execute(base.order_by(posts.c.created_at.desc(), posts.c.id.desc())
+                                .limit(per).offset((page - 1) * per)).all()
         if page == 1 and len(rows) < per:
             total = len(rows)
         elif walk and _only_one_list(f):  # a dense list alone has more than DENSE > COUNT_CAP matches
