@@ -105,6 +105,11 @@ def _trie_regex(keys: list[list[str]]) -> str:
     return _node_regex(trie)
 
 
+def trie_pattern(words: list[str]) -> str:
+    """Literal strings as one trie-shaped alternation (a non-capturing group), longest first."""
+    return "(?:" + _trie_regex([list(w) for w in words]) + ")"
+
+
 def _node_regex(node: dict[str, Any]) -> str:
     alts = [_atom(a) + _node_regex(child) for a, child in sorted(node.items()) if a]
     if not alts:

@@ -67,70 +67,84 @@ class KeywordIndex:
     """Every topic's stems matched in one pass over the candidate positions of a post.
 
     It finds what `_kw_regex(...).finditer` finds on the lower-cased text (same stem order at a
-    position, no overlapping hits within a topic), about ten times faster: most positions are
-    rejected by one `str.startswith` over all literal stems instead of eleven regex scans.
+    position, no overlapping hits within a topic), about fifty times faster: one trie-shaped
+    regex over the whole post finds the few positions where some stem starts, and there the
+    literal stems are looked up by length in a dict instead of being tried one by one.
     """
 
     def __init__(self, stems_by_topic: Sequence[Sequence[str]]) -> None:
-        self.topics: list[list[tuple[str, Any, bool]]] = []  # (kind, literal or regex, cjk)
-        literals, cjk_literals, patterns = [], [], []
-        for stems in stems_by_topic:
-            entries = []
-            for stem in (s.lower() for s in stems):
+        self.n_topics = len(stems_by_topic)
+        # stem -> (topic, rank of the stem in its topic, cjk); a rank decides between stems at a position
+        self.literal: dict[str, list[tuple[int, int, bool]]] = {}
+        self.patterns: list[tuple[int, int, re.Pattern[str], bool]] = []
+        for j, stems in enumerate(stems_by_topic):
+            for i, stem in enumerate(s.lower() for s in stems):
                 cjk = bool(CJK.search(stem))
                 if REGEX_SYNTAX.search(stem):
-                    entries.append(("rx", re.compile(stem), cjk))
-                    patterns.append(stem)
+                    self.patterns.append((j, i, re.compile(stem), cjk))
                 else:
-                    entries.append(("lit", stem, cjk))
-                    (cjk_literals if cjk else literals).append(stem)
-            self.topics.append(entries)
-        self.literals, self.cjk_literals = tuple(literals), tuple(cjk_literals)
-        self.any_pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
-        firsts = "".join(sorted({stem[0] for stem in cjk_literals}))
-        self.cjk_first = re.compile("[" + re.escape(firsts) + "]") if firsts else None
+                    self.literal.setdefault(stem, []).append((j, i, cjk))
+        # The longest stem at a position names every stem there: the others are its prefixes.
+        self.prefixes = {k: [(s, self.literal[s]) for s in self.literal if k.startswith(s)] for k in self.literal}
+        from envoywatch.analysis.gazetteer import trie_pattern
 
-    def _candidates(self, t: str) -> list[tuple[int, bool]]:
-        """Positions where some stem may start, with whether the position starts a word."""
-        starts = {m.start() for m in WORD_START.finditer(t)}
-        cjk = {m.start() for m in self.cjk_first.finditer(t)} if self.cjk_first else set()
-        out = []
-        for p in sorted(starts | cjk):
-            word = p in starts
-            if (t.startswith(self.cjk_literals, p) or (word and t.startswith(self.literals, p))
-                    or (self.any_pattern and self.any_pattern.match(t, p))):
-                out.append((p, word))
-        return out
+        self.longest = re.compile(trie_pattern(list(self.literal)))
+        self.any_pattern = re.compile("|".join(f"(?:{rx.pattern})" for _, _, rx, _ in self.patterns) or "(?!)")
+        self.finder = self._finder()
+
+    def _finder(self) -> re.Pattern[str]:
+        """Zero-width matches where a stem may start: word stems at word starts, CJK ones anywhere."""
+        from envoywatch.analysis.gazetteer import trie_pattern
+
+        word = [k for k, v in self.literal.items() if any(not c for _, _, c in v)]
+        anywhere = [k for k, v in self.literal.items() if any(c for _, _, c in v)]
+        word_alts = [trie_pattern(word)] if word else []
+        word_alts += [f"(?:{rx.pattern})" for _, _, rx, cjk in self.patterns if not cjk]
+        any_alts = [trie_pattern(anywhere)] if anywhere else []
+        any_alts += [f"(?:{rx.pattern})" for _, _, rx, cjk in self.patterns if cjk]
+        parts = [r"(?<!\w)(?=\w)(?=" + "|".join(word_alts) + ")"] if word_alts else []
+        parts += ["(?=" + "|".join(any_alts) + ")"] if any_alts else []
+        return re.compile("|".join(parts) or "(?!)")
+
+    def _at(self, t: str, p: int) -> dict[int, tuple[int, str]]:
+        """topic -> (rank, matched string) of its first-ranked stem matching at position p."""
+        word = (p == 0 or not _is_word(t[p - 1])) and _is_word(t[p])
+        best: dict[int, tuple[int, str]] = {}
+        m = self.longest.match(t, p)
+        for stem, entries in self.prefixes[m.group(0)] if m else ():
+            for j, i, cjk in entries:
+                if (cjk or word) and (j not in best or i < best[j][0]):
+                    best[j] = (i, stem)
+        if self.patterns and self.any_pattern.match(t, p):
+            for j, i, rx, cjk in self.patterns:
+                if (cjk or word) and (j not in best or i < best[j][0]) and (m := rx.match(t, p)):
+                    best[j] = (i, m.group(0))
+        return best
 
     def hits(self, text: str) -> list[set[str]]:
         """The distinct stems' matched strings per topic, as the topic regexes would find them."""
         t = text.lower()
-        found: list[set[str]] = [set() for _ in self.topics]
-        ends = [0] * len(self.topics)
-        for p, word in self._candidates(t):
-            for j, entries in enumerate(self.topics):
-                if p < ends[j]:
-                    continue
-                for kind, stem, cjk in entries:
-                    if not (cjk or word):
-                        continue
-                    m = stem.match(t, p) if kind == "rx" else (stem if t.startswith(stem, p) else None)
-                    if m:
-                        hit = m if isinstance(m, str) else m.group(0)
-                        found[j].add(hit)
-                        ends[j] = p + len(hit)
-                        break
+        found: list[set[str]] = [set() for _ in range(self.n_topics)]
+        ends = [0] * self.n_topics
+        for m in self.finder.finditer(t):
+            p = m.start()
+            for j, (_, hit) in self._at(t, p).items():
+                if p >= ends[j]:
+                    found[j].add(hit)
+                    ends[j] = p + len(hit)
         return found
+
+
+def _is_word(c: str) -> bool:
+    """What `\\w` matches in a str pattern."""
+    return c.isalnum() or c == "_"
 
 
 def keyword_scores(texts: Sequence[str]) -> np.ndarray:
     """(n, topics) scores from distinct keyword hits: 1 - 0.5**hits."""
     index = taxonomy().index
-    out = np.zeros((len(texts), len(index.topics)), np.float32)
-    for i, text in enumerate(texts):
-        for j, hits in enumerate(index.hits((text or "")[:5000])):
-            out[i, j] = 1.0 - 0.5 ** len(hits)
-    return out
+    rows = [[1.0 - 0.5 ** len(hits) for hits in index.hits((text or "")[:5000])] for text in texts]
+    return np.array(rows, np.float32).reshape(len(texts), index.n_topics)
 
 
 HEAD_PATH = DATA_DIR / "topic_head.npz"
@@ -228,9 +242,9 @@ def combine(proba: np.ndarray | None, kw: np.ndarray) -> tuple[np.ndarray, np.nd
 def label(scores: np.ndarray, chosen: np.ndarray) -> list[tuple[list[str], dict[str, float]]]:
     ids = taxonomy().ids
     out = []
-    for row, mask in zip(scores, chosen, strict=True):
-        picked = sorted(np.flatnonzero(mask), key=lambda j: -row[j])
-        out.append(([ids[j] for j in picked], {ids[j]: round(float(row[j]), 3) for j in range(len(ids))}))
+    for row, mask in zip(scores.tolist(), chosen.tolist(), strict=True):
+        picked = sorted((j for j, on in enumerate(mask) if on), key=lambda j: -row[j])
+        out.append(([ids[j] for j in picked], {t: round(v, 3) for t, v in zip(ids, row, strict=True)}))
     return out
 
 
