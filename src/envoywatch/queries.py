@@ -222,6 +222,17 @@ def _newest_window(conn, k: int) -> tuple[int, str] | None:
     return (row[0], row[1]) if row[2] >= k else None
 
 
+def window_search_query(f: PostFilter, low_id: int, oldest: str, limit: int) -> Select:
+    """Ids and dates of the newest matches of a SQLite search among posts dated `oldest` or later: the
+    date index walked newest first, each post checked against the full-text matches from `low_id` on."""
+    return (apply_filter(_count_base(f).add_columns(posts.c.created_at), replace(f, q=None), "sqlite",
+                         newest_first_scan=True)
+            .where(text("posts.created_at >= :oldest").bindparams(oldest=oldest))
+            .where(text(f"+posts.id IN ({FTS_IDS} AND rowid >= :low_id)")
+                   .bindparams(m=fts_query(f.q or ""), low_id=low_id))
+            .order_by(posts.c.created_at.desc(), posts.c.id.desc()).limit(limit))
+
+
 def _windowed_search(conn, f: PostFilter, need: int) -> list[int] | None:
     """Ids of the newest matches of a SQLite search, up to max(need, COUNT_CAP), from the newest posts only.
 
@@ -238,13 +249,7 @@ def _windowed_search(conn, f: PostFilter, need: int) -> list[int] | None:
         window = _newest_window(conn, max(k, 4 * need))
         if window is None:
             return None
-        low_id, oldest = window
-        ids = (apply_filter(_count_base(f).add_columns(posts.c.created_at), replace(f, q=None), "sqlite",
-                            newest_first_scan=True)
-               .where(text("posts.created_at >= :oldest").bindparams(oldest=oldest))
-               .where(text(f"+posts.id IN ({FTS_IDS} AND rowid >= :low_id)").bindparams(m=match, low_id=low_id))
-               .order_by(posts.c.created_at.desc(), posts.c.id.desc()).limit(max(need, COUNT_CAP)))
-        found = [r[0] for r in conn.execute(ids)]
+        found = [r[0] for r in conn.execute(window_search_query(f, *window, max(need, COUNT_CAP)))]
         if len(found) >= need:
             return found
         if 10 * len(found) < max(need, COUNT_CAP):  # too rare for a ten times larger window to settle

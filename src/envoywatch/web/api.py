@@ -48,8 +48,9 @@ def api_events(request: Request, type: Q = None, account: Q = None,
 
 @router.get("/actors", summary="Watched actors with post counts and weekly activity")
 def api_actors(request: Request) -> dict[str, Any]:
-    items = watched_actors(_store(request))
-    return {"items": items, "page": 1, "per_page": len(items), "total": len(items)}
+    store = _store(request)  # counted once per workspace state: the counts read every post's index entry
+    items = request.app.state.cache.get(("actors",), lambda: watched_actors(store))
+    return json_response({"items": items, "page": 1, "per_page": len(items), "total": len(items)})
 
 
 @router.get("/actors/{who:path}", summary="An actor or account: weekly series, host relevance, events, charts")
@@ -72,7 +73,7 @@ def api_story(request: Request, who: str, from_: Annotated[str | None, Query(ali
         raise HTTPException(404, "no such actor or account")
     who_, start, end = subj.slug if subj.kind == "account" else subj.actor, parse_day(from_), parse_day(to)
     try:  # cached per subject and period until the workspace changes, as the actor page is
-        story = request.app.state.cache.get(("story", subj.kind, subj.slug, iso(start), iso(end)),
+        story = request.app.state.cache.get(("story", request.url.path, request.url.query),
                                             lambda: views.story_for(store, who_, start, end))
     except LookupError as e:
         raise HTTPException(404, str(e)) from None

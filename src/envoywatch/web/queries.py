@@ -97,28 +97,37 @@ def week_of(dt: datetime | None) -> str | None:
 
 
 def watched_actors(store: Store) -> list[dict[str, Any]]:
-    """Every actor with watched accounts, its post count, last post and weekly activity."""
+    """Every actor with watched accounts, its post count, last post and weekly activity.
+
+    Counted in the database from the (account, date) index: reading every post's date into Python
+    took seconds at a million posts.
+    """
+    watched = posts.join(accounts, posts.c.account_id == accounts.c.id)
+    week = week_sql(posts.c.created_at, store.dialect).label("week")
     with store.read() as conn:
         rows = conn.execute(
-            select(actors.c.id, actors.c.name, actors.c.role, actors.c.sending_country, actors.c.host_country,
-                   func.count(posts.c.id).label("n"), func.max(posts.c.created_at).label("last"))
-            .select_from(actors.join(accounts, accounts.c.actor_id == actors.c.id)
-                         .outerjoin(posts, posts.c.account_id == accounts.c.id))
+            select(actors.c.id, actors.c.name, actors.c.role, actors.c.sending_country, actors.c.host_country)
+            .select_from(actors.join(accounts, accounts.c.actor_id == actors.c.id))
             .where(accounts.c.watched.is_(True))
             .group_by(actors.c.id, actors.c.name, actors.c.role, actors.c.sending_country, actors.c.host_country)
             .order_by(actors.c.name)).all()
-        stamps = conn.execute(
-            select(accounts.c.actor_id, posts.c.created_at)
-            .select_from(posts.join(accounts, posts.c.account_id == accounts.c.id))
-            .where(accounts.c.watched.is_(True), accounts.c.actor_id.is_not(None))).all()
-    weeks: dict[int, Counter] = defaultdict(Counter)
-    for actor_id, ts in stamps:
-        if ts is not None:
-            weeks[actor_id][week_of(ts)] += 1
-    return [{"id": r.id, "name": r.name, "role": r.role, "sending_country": r.sending_country,
-             "host_country": r.host_country, "posts": r.n, "last_post": iso(r.last),
-             "weekly": sorted(({"week": w, "posts": n} for w, n in weeks[r.id].items()), key=lambda x: x["week"])}
-            for r in rows]
+        totals = {r.actor_id: r for r in conn.execute(
+            select(accounts.c.actor_id, func.count(posts.c.id).label("n"), func.max(posts.c.created_at).label("last"))
+            .select_from(watched).where(accounts.c.watched.is_(True)).group_by(accounts.c.actor_id))}
+        weekly = conn.execute(
+            select(accounts.c.actor_id, week, func.count().label("n")).select_from(watched)
+            .where(accounts.c.watched.is_(True), accounts.c.actor_id.is_not(None), posts.c.created_at.is_not(None))
+            .group_by(accounts.c.actor_id, week)).all()
+    weeks: dict[int, list] = defaultdict(list)
+    for actor_id, w, n in weekly:
+        weeks[actor_id].append({"week": w, "posts": n})
+    out = []
+    for r in rows:
+        t = totals.get(r.id)
+        out.append({"id": r.id, "name": r.name, "role": r.role, "sending_country": r.sending_country,
+                    "host_country": r.host_country, "posts": t.n if t else 0, "last_post": iso(t.last) if t else None,
+                    "weekly": sorted(weeks[r.id], key=lambda x: x["week"])})
+    return out
 
 
 def week_sql(col, dialect: str):
