@@ -56,20 +56,20 @@ def test_summary_rejects_and_idempotency(store, pages):
 
 def test_killed_ingest_resumes_to_the_same_counts(store, pages, monkeypatch, tmp_path):
     monkeypatch.setattr(ingest_mod, "BATCH", 4)
-    real_write, calls = PostWriter.write, {"n": 0}
+    real_write, calls = PostWriter.write_prepared, {"n": 0}
 
-    def dying_write(self, conn, items):
+    def dying_write(self, conn, items):  # a prepared batch
         calls["n"] += 1
         if calls["n"] == 5:
             raise KeyboardInterrupt("killed mid-file")
         return real_write(self, conn, items)
 
-    monkeypatch.setattr(PostWriter, "write", dying_write)
+    monkeypatch.setattr(PostWriter, "write_prepared", dying_write)
     with pytest.raises(KeyboardInterrupt):
         ingest(store, [pages])
     partial = _count(store, posts)
     assert 0 < partial < 300
-    monkeypatch.setattr(PostWriter, "write", real_write)
+    monkeypatch.setattr(PostWriter, "write_prepared", real_write)
     resumed = ingest(store, [pages]).summary()
     assert resumed["files"][0]["resumed_from_record"] == 16
     assert (resumed["read"], resumed["inserted"], resumed["duplicates"], resumed["rejected"]) == (301, 300, 0, 1)
@@ -116,19 +116,19 @@ def test_cli_registry_round_trip(tmp_path):
 def test_a_kill_inside_a_grouped_commit_resumes_from_the_last_commit(store, pages, monkeypatch):
     monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 4)
     monkeypatch.setattr(ingest_mod, "BATCH", 12)  # three write batches per transaction
-    real_write, calls = PostWriter.write, {"n": 0}
+    real_write, calls = PostWriter.write_prepared, {"n": 0}
 
-    def dying_write(self, conn, items):
+    def dying_write(self, conn, items):  # a prepared batch
         calls["n"] += 1
         if calls["n"] == 5:  # the second write of the second transaction
             raise KeyboardInterrupt("killed mid-transaction")
         return real_write(self, conn, items)
 
-    monkeypatch.setattr(PostWriter, "write", dying_write)
+    monkeypatch.setattr(PostWriter, "write_prepared", dying_write)
     with pytest.raises(KeyboardInterrupt):
         ingest(store, [pages])
     assert _count(store, posts) == 120  # 12 pages of 10 tweets committed, the rest rolled back
-    monkeypatch.setattr(PostWriter, "write", real_write)
+    monkeypatch.setattr(PostWriter, "write_prepared", real_write)
     resumed = ingest(store, [pages]).summary()
     assert resumed["files"][0]["resumed_from_record"] == 12
     assert (resumed["read"], resumed["inserted"], resumed["duplicates"], resumed["rejected"]) == (301, 300, 0, 1)

@@ -4,26 +4,33 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import multiprocessing
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from typing import Self
 
 import orjson
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from envoywatch.domain import Parsed, Reject
 from envoywatch.sources import SOURCES, detect_format, load_builtins
+from envoywatch.store import fts
 from envoywatch.store.db import Store, bulk_pragmas
-from envoywatch.store.schema import ingest_files
-from envoywatch.store.writer import Counts, PostWriter
+from envoywatch.store.schema import ingest_files, posts
+from envoywatch.store.writer import Counts, PostWriter, Prepared, prepare
 from envoywatch.timeutil import utcnow
 
 BATCH = 20_000  # records per transaction at most; also the resume granularity
 COMMIT_POSTS = 20_000  # posts per transaction at most: fewer commits rewrite fewer index pages
 WRITE_RECORDS = 1000  # records per write batch (a transaction holds several)
 BATCH_POSTS = 2000  # posts per write batch at most, so memory stays flat (a twarc2 record is a page of 100)
+BULK_MIN_POSTS = 50_000  # files expected to hold fewer posts keep per-row index upkeep
+BYTES_PER_POST = 500  # rough size of one post in an export file (twarc2 pages: about 430 bytes)
+PARALLEL_MIN_BYTES = 8 << 20  # files at least this big are read and mapped in a second process
+QUEUE_STEPS = 4  # prepared batches in flight between the reading process and the writer
 
 Progress = Callable[[int, int | None], None]  # (bytes or records done, total) -> None
 
@@ -109,31 +116,122 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
                  progress: Progress | None, rejects: RejectLog | None) -> FileResult:
     load_builtins()
     fmt = fmt or detect_format(path)
-    src = SOURCES.get(fmt)()
-    importer = f"{fmt}@{src.version}"
+    importer = f"{fmt}@{SOURCES.get(fmt)().version}"
     sha, size = file_sha256(path), path.stat().st_size
+    with store.write() as conn:  # indexes a killed bulk load left dropped come back first
+        fts.rebuild_deferred(conn)
     skip, counts, row_id = _start(store, sha, path, importer)
     rejects = rejects or RejectLog(rejects_path(store, path))
-    load = _Load(store, PostWriter(store, importer), counts, row_id, rejects)
-    done = pending = 0
-    batch: list[Parsed | Reject] = []
-    with load:  # an error rolls back the open transaction; resume starts there
-        for item in src.read(path, options or {}):
-            done += 1
-            if done <= skip:
-                continue
-            batch.append(item)
-            pending += len(item.posts) if isinstance(item, Parsed) else 1
-            if len(batch) >= min(WRITE_RECORDS, BATCH) or pending >= BATCH_POSTS:
-                load.write(batch, done, pending)
-                batch, pending = [], 0
-                if progress:
-                    progress(_offset(item) or done, size if _offset(item) else None)
-        load.write(batch, done, pending, final=True)
+    writer = PostWriter(store, importer)
+    bulk = bulk_load_applies(store, size)
+    if bulk:
+        with store.write() as conn:
+            fts.defer_indexes(conn)
+        writer.fts_deferred = True
+    job = Job(fmt, str(path), options or {}, skip, importer, store.dialect)
+    steps = steps_in_worker(job) if size >= PARALLEL_MIN_BYTES else steps_here(job)
+    with _Load(store, writer, counts, row_id, rejects) as load:  # an error rolls back the open transaction
+        for step in steps:
+            load.write(step)
+            if progress and not step.final:
+                progress(step.offset or step.done, size if step.offset else None)
+    if bulk:
+        with store.write() as conn:
+            fts.rebuild_deferred(conn)
     if progress:
         progress(size, size)
     return FileResult(str(path), fmt, counts, resumed_from=skip,
                       rejects_file=str(rejects.path) if counts.rejected else None)
+
+
+def bulk_load_applies(store: Store, size: int) -> bool:
+    """Defer index upkeep when the file is big and would at least double the posts stored."""
+    expected = size // BYTES_PER_POST
+    if expected < BULK_MIN_POSTS:
+        return False
+    with store.read() as conn:
+        stored = conn.execute(select(func.max(posts.c.id))).scalar() or 0
+    return expected >= stored
+
+
+@dataclass
+class Job:
+    """What to read and how to prepare it: picklable, for the worker process."""
+
+    fmt: str
+    path: str
+    options: dict
+    skip: int
+    importer: str
+    dialect: str
+
+
+@dataclass
+class Step:
+    """One prepared write batch and how far into the file it reaches."""
+
+    batch: Prepared
+    done: int  # records read so far, the batch included
+    records: int  # records in this batch
+    posts: int  # posts and rejects in this batch
+    offset: int | None
+    final: bool = False
+
+
+def steps_here(job: Job) -> Iterator[Step]:
+    """Read, map and prepare the file in batches (records before `skip` are already stored)."""
+    src = SOURCES.get(job.fmt)()
+    done = pending = 0
+    batch: list[Parsed | Reject] = []
+    for item in src.read(Path(job.path), job.options):
+        done += 1
+        if done <= job.skip:
+            continue
+        batch.append(item)
+        pending += len(item.posts) if isinstance(item, Parsed) else 1
+        if len(batch) >= min(WRITE_RECORDS, BATCH) or pending >= BATCH_POSTS:
+            yield Step(prepare(batch, job.importer, job.dialect), done, len(batch), pending, item.where.offset)
+            batch, pending = [], 0
+    yield Step(prepare(batch, job.importer, job.dialect), done, len(batch), pending, None, final=True)
+
+
+def _work(job: Job, queue) -> None:
+    """The worker process: every step goes to the queue; an error goes as its message."""
+    gc.disable()  # as in the parent: no cycles grow with the file
+    try:
+        for step in steps_here(job):
+            queue.put(step)
+    except BaseException as err:  # noqa: BLE001 - the writer raises it
+        queue.put(f"{type(err).__name__}: {err}")
+
+
+def steps_in_worker(job: Job) -> Iterator[Step]:
+    """The same steps, read and mapped by a second process while this one writes.
+
+    The queue holds at most QUEUE_STEPS batches, so memory stays flat however large the file.
+    """
+    ctx = multiprocessing.get_context("fork")  # the child inherits plugin sources; it never uses the database
+    queue = ctx.Queue(maxsize=QUEUE_STEPS)
+    proc = ctx.Process(target=_work, args=(job, queue), name="envoywatch-ingest-reader", daemon=True)
+    proc.start()
+    try:
+        while True:
+            try:
+                step = queue.get(timeout=1.0)
+            except Empty:
+                if not proc.is_alive() and queue.empty():
+                    raise RuntimeError(f"the reading process ended without finishing (exit {proc.exitcode})") from None
+                continue
+            if isinstance(step, str):
+                raise RuntimeError(f"reading {job.path} failed: {step}")  # noqa: TRY004 - an error, not a type
+            yield step
+            if step.final:
+                return
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()
+        queue.close()
 
 
 class _Load:
@@ -157,18 +255,21 @@ class _Load:
     def __exit__(self, *exc) -> None:
         self.tx.__exit__(*exc)  # commits the open transaction, or rolls it back on an error
 
-    def write(self, batch: list[Parsed | Reject], done: int, posts: int, final: bool = False) -> None:
+    def write(self, step: Step) -> None:
         if self.conn is None:
             self.conn = self.tx.enter_context(self.store.write())
             bulk_pragmas(self.conn)
-        self.counts.add(self.writer.write(self.conn, batch) if batch else Counts())
-        values = {"records_done": done, "counts": self.counts.as_dict()}
-        if final:
+        batch = step.batch
+        if batch.rows or batch.rejects or batch.blocks or batch.extra_refs:
+            self.counts.add(self.writer.write_prepared(self.conn, batch))
+        values = {"records_done": step.done, "counts": self.counts.as_dict()}
+        if step.final:
             values.update(complete=True, finished_at=utcnow())
         self.conn.execute(update(ingest_files).where(ingest_files.c.id == self.row_id).values(**values))
-        self.held += [i for i in batch if isinstance(i, Reject)]
-        self.records, self.posts = self.records + len(batch), self.posts + posts
-        if final or self.records >= BATCH or self.posts >= COMMIT_POSTS:
+        self.held += batch.rejects
+        self.records += step.records
+        self.posts += step.posts
+        if step.final or self.records >= BATCH or self.posts >= COMMIT_POSTS:
             self.commit()
 
     def commit(self) -> None:
@@ -177,10 +278,6 @@ class _Load:
         for r in self.held:  # after the commit: a crash before it re-reads these records anyway
             self.rejects.write(r)
         self.held, self.records, self.posts = [], 0, 0
-
-
-def _offset(item: Parsed | Reject) -> int | None:
-    return item.where.offset
 
 
 def _start(store: Store, sha: str, path: Path, importer: str) -> tuple[int, Counts, int]:

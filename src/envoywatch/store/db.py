@@ -98,8 +98,8 @@ def open_store(db: str | os.PathLike[str] | None = None, migrate: bool = True) -
         upgrade(store)
         from envoywatch.store import fts
 
-        with store.write() as conn:  # posts written by other tools since the last open
-            fts.sync(conn)
+        with store.write() as conn:  # a killed bulk load's indexes; posts written by other tools
+            fts.rebuild_deferred(conn)
     return store
 
 

@@ -249,3 +249,11 @@ alerts_sent = Table(
     Column("sent_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("rule", "event_key", "channel"),
 )
+
+# Indexes a bulk load dropped and has not rebuilt yet (a killed load leaves its rows): 0005.
+deferred_indexes = Table(
+    "deferred_indexes",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("dropped_at", DateTime(timezone=True), nullable=False),
+)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 
 import orjson
 from sqlalchemy import Connection, insert, select, tuple_, update
 
-from envoywatch.domain import AccountRef, Block, Location, Parsed, Post, Reject
+from envoywatch.domain import AccountRef, Block, Location, Media, Parsed, Post, Reject
 from envoywatch.store import fts
 from envoywatch.store.db import Store
 from envoywatch.store.schema import accounts, blocks, media, posts, rejects
@@ -147,112 +147,162 @@ class AccountIndex:
         return found
 
 
+@dataclass
+class Prepared:
+    """A batch turned into posts rows without the database, so a worker process can do it.
+
+    Rows are lists in POST_COLUMNS order whose account_id holds an index into `refs`; the writer
+    swaps in the account ids once it has resolved them.
+    """
+
+    rejects: list[Reject] = field(default_factory=list)
+    refs: list[AccountRef] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)
+    media: dict[int, list[Media]] = field(default_factory=dict)  # row index -> its media
+    blocks: list[Block] = field(default_factory=list)
+    extra_refs: list[AccountRef] = field(default_factory=list)  # accounts seen without a post
+
+
+def prepare(items: list[Parsed | Reject], importer: str, dialect: str) -> Prepared:
+    """Map a batch of records to rows as `dialect` stores them (pure: no database needed)."""
+    stamp = _sqlite_time if dialect == "sqlite" else as_utc
+    now = stamp(utcnow())
+    out = Prepared()
+    slots: dict[tuple[str, str | None, str | None], int] = {}
+    for item in items:
+        if isinstance(item, Reject):
+            out.rejects.append(item)
+            continue
+        out.extra_refs += item.accounts
+        out.blocks += item.blocks
+        where = item.where
+        for post in item.posts:
+            a = post.author
+            key = (a.platform, a.handle, a.platform_id)
+            slot = slots.get(key)
+            if slot is None:
+                slot = slots[key] = len(out.refs)
+                out.refs.append(a)
+            if post.media:
+                out.media[len(out.rows)] = post.media
+            out.rows.append(_row(post, slot, where, now, stamp, importer))
+    return out
+
+
+def _row(post: Post, account, where: Location, now, stamp, importer: str) -> list:
+    """One posts row in POST_COLUMNS order, with values as the database stores them."""
+    return [
+        post.platform, post.platform_id, account, stamp(post.created_at),
+        post.text, post.lang, post.kind if post.kind in KINDS else "original", post.in_reply_to,
+        norm_handle(post.in_reply_to_handle), post.conversation_id, post.quoted_id,
+        post.reposted_id, post.url, stamp(post.edited_at), _json(post.metrics),
+        _json(post.mentions), _json(post.hashtags), bool(post.media), NULL_JSON,
+        _dumps(post.raw), _json(post.unmapped), where.source_file, where.line, where.offset,
+        importer, now,
+    ]
+
+
+TEXT, EDITED_AT, RAW = POST_COLUMNS.index("text"), POST_COLUMNS.index("edited_at"), POST_COLUMNS.index("raw")
+
+
 class PostWriter:
     """Writes batches of Parsed records and Rejects in one transaction each, counting outcomes.
 
     New posts go in as prepared row tuples in one bulk statement (executemany on SQLite, COPY on
     PostgreSQL); which posts are new, duplicates or edits is decided by one look-up per batch.
+    `fts_deferred` leaves the SQLite full-text index to one sync at the end of a bulk load.
     """
 
     def __init__(self, store: Store, importer: str) -> None:
         self.store = store
         self.importer = importer
         self.accounts = AccountIndex()
+        self.fts_deferred = False
 
     def write(self, conn: Connection, items: list[Parsed | Reject]) -> Counts:
+        return self.write_prepared(conn, prepare(items, self.importer, conn.dialect.name))
+
+    def write_prepared(self, conn: Connection, batch: Prepared) -> Counts:
+        """Write a prepared batch: rejects, accounts, new posts, edits, media and blocks."""
         c = Counts()
-        parsed = [i for i in items if isinstance(i, Parsed)]
-        rej = [i for i in items if isinstance(i, Reject)]
-        if rej:
+        if batch.rejects:
             now = utcnow()
             conn.execute(insert(rejects), [
                 {"source_file": r.where.source_file, "line": r.where.line, "offset": r.where.offset,
                  "reason": r.reason, "raw": r.raw[:2000], "importer": self.importer, "created_at": now}
-                for r in rej])
-            c.rejected += len(rej)
-        refs = [a for p in parsed for a in p.accounts] + [post.author for p in parsed for post in p.posts]
-        refs += [a for p in parsed for b in p.blocks for a in (b.blocker, b.blocked)]
-        self.accounts.resolve(conn, refs)
-        pairs = [(post, p.where) for p in parsed for post in p.posts]
-        c.read += len(pairs) + len(rej)
-        self._write_posts(conn, pairs, c)
-        c.blocks += self._write_blocks(conn, [b for p in parsed for b in p.blocks])
+                for r in batch.rejects])
+            c.rejected += len(batch.rejects)
+        parties = [a for b in batch.blocks for a in (b.blocker, b.blocked)]
+        self.accounts.resolve(conn, batch.extra_refs + batch.refs + parties)
+        ids = [self.accounts.get(r) for r in batch.refs]
+        for row in batch.rows:
+            row[2] = ids[row[2]]
+        c.read += len(batch.rows) + len(batch.rejects)
+        self._write_posts(conn, batch, c)
+        c.blocks += self._write_blocks(conn, batch.blocks)
         return c
 
-    def _write_posts(self, conn: Connection, pairs: list[tuple[Post, Location]], c: Counts) -> None:
-        found = _lookup(conn, {(p.platform, p.platform_id) for p, _ in pairs})
-        fresh: dict[tuple[str, str], tuple[Post, Location]] = {}
-        changed: list[tuple[int, Post]] = []
-        for post, where in pairs:
-            key = (post.platform, post.platform_id)
+    def _write_posts(self, conn: Connection, batch: Prepared, c: Counts) -> None:
+        found = _lookup(conn, {(r[0], r[1]) for r in batch.rows})
+        fresh: dict[tuple[str, str], int] = {}
+        changed: list[tuple[int, list]] = []
+        for i, row in enumerate(batch.rows):
+            key = (row[0], row[1])
             if key in fresh:  # the same post twice in one batch (includes repeat often)
                 c.duplicates += 1
             elif key in found:
                 post_id, text = found[key]
-                if text == post.text:
+                if text == row[TEXT]:
                     c.duplicates += 1
                 else:
-                    changed.append((post_id, post))
+                    changed.append((post_id, row))
             else:
-                fresh[key] = (post, where)
+                fresh[key] = i
         if changed:
             self._apply_edits(conn, changed, c)
         if fresh:
-            self._insert(conn, list(fresh.values()), c)
+            self._insert(conn, batch, list(fresh.values()), c)
 
-    def _insert(self, conn: Connection, items: list[tuple[Post, Location]], c: Counts) -> None:
-        sqlite = conn.dialect.name == "sqlite"
-        stamp = _sqlite_time if sqlite else as_utc
-        now = stamp(utcnow())
-        rows = [self._row(post, where, now, stamp) for post, where in items]
-        inserted = _insert_sqlite(conn, rows) if sqlite else _insert_pg(conn, rows)
-        fts.sync(conn)
+    def _insert(self, conn: Connection, batch: Prepared, picked: list[int], c: Counts) -> None:
+        rows = batch.rows if len(picked) == len(batch.rows) else [batch.rows[i] for i in picked]
+        inserted = _insert_sqlite(conn, rows) if conn.dialect.name == "sqlite" else _insert_pg(conn, rows)
+        if not self.fts_deferred:
+            fts.sync(conn)
         c.inserted += inserted
         c.duplicates += len(rows) - inserted  # written by another process since the look-up
-        with_media = [post for post, _ in items if post.media]
+        with_media = [i for i in picked if i in batch.media]
         if with_media:
-            ids = _lookup(conn, {(p.platform, p.platform_id) for p in with_media})
+            ids = _lookup(conn, {(batch.rows[i][0], batch.rows[i][1]) for i in with_media})
             conn.execute(insert(media), [  # few rows: SQLAlchemy's executemany on either engine
-                {"post_id": ids[(p.platform, p.platform_id)][0], "type": m.type, "url": m.url}
-                for p in with_media for m in p.media])
+                {"post_id": ids[(batch.rows[i][0], batch.rows[i][1])][0], "type": m.type, "url": m.url}
+                for i in with_media for m in batch.media[i]])
 
-    def _row(self, post: Post, where: Location, now, stamp) -> tuple:
-        """One posts row in POST_COLUMNS order, with values as the database stores them."""
-        return (
-            post.platform, post.platform_id, self.accounts.get(post.author), stamp(post.created_at),
-            post.text, post.lang, post.kind if post.kind in KINDS else "original", post.in_reply_to,
-            norm_handle(post.in_reply_to_handle), post.conversation_id, post.quoted_id,
-            post.reposted_id, post.url, stamp(post.edited_at), _json(post.metrics),
-            _json(post.mentions), _json(post.hashtags), bool(post.media), NULL_JSON,
-            _dumps(post.raw), _json(post.unmapped), where.source_file, where.line, where.offset,
-            self.importer, now,
-        )
-
-    def _apply_edits(self, conn: Connection, changed: list[tuple[int, Post]], c: Counts) -> None:
+    def _apply_edits(self, conn: Connection, changed: list[tuple[int, list]], c: Counts) -> None:
         ids = sorted({post_id for post_id, _ in changed})
         rows = {}
         for i in range(0, len(ids), CHUNK):
             q = select(posts.c.id, posts.c.text, posts.c.edited_at, posts.c.edits).where(
                 posts.c.id.in_(ids[i : i + CHUNK]))
             rows.update({row.id: row for row in conn.execute(q)})
-        for post_id, post in changed:
-            self._maybe_update(conn, rows[post_id], post, c)
+        for post_id, new in changed:
+            self._maybe_update(conn, rows[post_id], new, c)
 
-    def _maybe_update(self, conn: Connection, row, post: Post, c: Counts) -> None:
+    def _maybe_update(self, conn: Connection, row, new: list, c: Counts) -> None:
         """A changed text is an edit: the newer version wins and the other is kept in `edits`."""
-        if post.text == row.text or any(e.get("text") == post.text for e in row.edits or []):
+        text = new[TEXT]
+        if text == row.text or any(e.get("text") == text for e in row.edits or []):
             c.duplicates += 1
             return
-        old_at, new_at = as_utc(row.edited_at), as_utc(post.edited_at)
+        old_at, new_at = as_utc(row.edited_at), as_utc(new[EDITED_AT])
         incoming_is_older = old_at is not None and (new_at is None or new_at < old_at)
         edits = list(row.edits or [])
         seen = utcnow().isoformat()
         if incoming_is_older:
-            edits.append({"text": post.text, "edited_at": new_at and new_at.isoformat(), "seen_at": seen})
+            edits.append({"text": text, "edited_at": new_at and new_at.isoformat(), "seen_at": seen})
             values = {"edits": edits}
         else:
             edits.append({"text": row.text, "edited_at": old_at and old_at.isoformat(), "seen_at": seen})
-            values = {"edits": edits, "text": post.text, "edited_at": new_at, "raw": _dumps(post.raw)}
+            values = {"edits": edits, "text": text, "edited_at": new_at, "raw": new[RAW]}
         conn.execute(update(posts).where(posts.c.id == row.id).values(**values))
         c.updated += 1
 
@@ -302,9 +352,13 @@ def _lookup(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str
     return found
 
 
-def _insert_sqlite(conn: Connection, rows: list[tuple]) -> int:
-    """One executemany of prepared tuples; returns how many rows were new."""
-    return conn.exec_driver_sql(INSERT_SQLITE, rows).rowcount
+def _insert_sqlite(conn: Connection, rows: list[list]) -> int:
+    """One executemany of prepared rows on the driver's cursor; returns how many rows were new."""
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        return cur.executemany(INSERT_SQLITE, rows).rowcount
+    finally:
+        cur.close()
 
 
 def _insert_pg(conn: Connection, rows: list[tuple]) -> int:

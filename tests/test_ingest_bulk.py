@@ -1,0 +1,122 @@
+"""Bulk loads: indexes dropped and rebuilt once, a killed load repaired on the next open, and the
+second reading process giving the same counts as reading in one process."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from sqlalchemy import func, inspect, select, text
+
+from envoywatch import ingest as ingest_mod
+from envoywatch.ingest import bulk_load_applies, ingest
+from envoywatch.store import fts, open_store
+from envoywatch.store.schema import deferred_indexes, posts
+from envoywatch.store.writer import PostWriter
+
+
+def _page(p: int) -> bytes:
+    tweets = [{"id": str(5000 + p * 10 + k), "text": f"embassy statement {p} {k} about trade",
+               "author_id": str(k % 4), "created_at": "2021-05-0{}T10:00:00.000Z".format(1 + k % 9),
+               "lang": "en"} for k in range(10)]
+    users = [{"id": str(u), "username": f"mission{u}", "name": f"Mission {u}"} for u in range(4)]
+    return orjson.dumps({"data": tweets, "includes": {"users": users}})
+
+
+@pytest.fixture
+def pages(tmp_path):
+    path = tmp_path / "pages.jsonl"
+    lines = [_page(p) for p in range(30)]
+    lines.insert(10, b'{"data": [{"id": "cut')
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+@pytest.fixture
+def bulk(monkeypatch):
+    """Every file counts as a bulk load, as a 100 MB export into a new workspace would."""
+    monkeypatch.setattr(ingest_mod, "BULK_MIN_POSTS", 1)
+    monkeypatch.setattr(ingest_mod, "BYTES_PER_POST", 1)
+
+
+def _state(store) -> tuple[int, set[str], int, int]:
+    with store.read() as conn:
+        n = conn.execute(select(func.count()).select_from(posts)).scalar()
+        names = {ix["name"] for ix in inspect(conn).get_indexes("posts")}
+        pending = conn.execute(select(func.count()).select_from(deferred_indexes)).scalar()
+        if store.dialect == "sqlite":
+            found = conn.execute(text("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'statement'")).scalar()
+        else:
+            found = conn.execute(text("SELECT count(*) FROM posts WHERE to_tsvector('simple', text) "
+                                      "@@ plainto_tsquery('simple', 'statement')")).scalar()
+    return n, names, pending, found
+
+
+def _missing(names: set[str], store) -> set[str]:
+    return {n for n in fts.deferrable(store.dialect) if n != fts.PG_FTS_INDEX} - names
+
+
+def test_bulk_load_rebuilds_every_index_and_finds_posts(store, pages, bulk):
+    s = ingest(store, [pages]).summary()
+    assert (s["read"], s["inserted"], s["rejected"]) == (301, 300, 1)
+    n, names, pending, found = _state(store)
+    assert (n, pending, found) == (300, 0, 300) and not _missing(names, store)
+    again = ingest(store, [pages]).summary()  # now the workspace is not small: per-row upkeep, all duplicates
+    assert (again["inserted"], again["duplicates"]) == (0, 300)
+
+
+def test_killed_bulk_load_is_repaired_on_open_and_resumes(store, db_url, pages, bulk, monkeypatch):
+    monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 4)
+    monkeypatch.setattr(ingest_mod, "BATCH", 8)
+    real, calls = PostWriter.write_prepared, {"n": 0}
+
+    def dying(self, conn, batch):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt("killed mid-load")
+        return real(self, conn, batch)
+
+    monkeypatch.setattr(PostWriter, "write_prepared", dying)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(store, [pages])
+    n, names, pending, _ = _state(store)
+    assert n == 150 and pending == len(fts.deferrable(store.dialect)) and _missing(names, store)
+    monkeypatch.setattr(PostWriter, "write_prepared", real)
+    reopened = open_store(db_url)  # the next command to open the workspace repairs it
+    n, names, pending, found = _state(reopened)
+    assert (n, pending, found) == (150, 0, 150) and not _missing(names, reopened)
+    resumed = ingest(reopened, [pages]).summary()
+    assert (resumed["read"], resumed["inserted"], resumed["duplicates"], resumed["rejected"]) == (301, 300, 0, 1)
+    assert _state(reopened)[0::2] == (300, 0)
+    reopened.close()
+
+
+def test_small_append_to_a_big_workspace_keeps_per_row_upkeep(store, pages, monkeypatch):
+    monkeypatch.setattr(ingest_mod, "BULK_MIN_POSTS", 1)
+    assert bulk_load_applies(store, pages.stat().st_size)  # empty workspace, many posts expected
+    ingest(store, [pages])
+    assert not bulk_load_applies(store, 100 * ingest_mod.BYTES_PER_POST)  # 100 posts onto 300
+    assert not bulk_load_applies(store, 10)
+
+
+def test_reading_process_gives_the_same_counts_and_rows(store, pages, monkeypatch, tmp_path):
+    monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 3)
+    seen: list[tuple[int, int | None]] = []
+    s = ingest(store, [pages], progress_factory=lambda p: lambda done, total: seen.append((done, total))).summary()
+    assert (s["read"], s["inserted"], s["rejected"]) == (301, 300, 1)
+    assert len(seen) > 5 and seen[-1][0] == seen[-1][1] == pages.stat().st_size
+    with store.read() as conn:
+        rows = conn.execute(select(posts.c.platform_id, posts.c.source_line).order_by(posts.c.platform_id)).all()
+    assert rows[0] == ("5000", 1) and rows[-1] == ("5299", 31)
+
+
+def test_a_failing_reading_process_stops_the_ingest_with_its_error(store, pages, monkeypatch):
+    monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", 0)
+
+    def broken(job):
+        raise OSError("disk gone")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(ingest_mod, "steps_here", broken)
+    with pytest.raises(RuntimeError, match="disk gone"):
+        ingest(store, [pages])
