@@ -88,6 +88,13 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "zh": [re.compile(p, _F) for p in _ZH],
 }
 _NEG = {"en": _EN_NEG, "ru": _RU_NEG, "kk": None, "zh": _ZH_NEG}
+# Every pattern above needs one of these stems (a block verb, list or ban word); a post with
+# none of them, nearly every post, is passed after one search instead of 23 pattern scans.
+_ANY_STEM = re.compile(
+    r"блок|блоч|бан|чс|ч\.с|черн|игнор|блэк|block|bann|blacklist|бұғат|бугат|bugat|buğat|blok|blоk|band"
+    r"|тізім|tizim|拉黑|屏蔽|封禁|黑名单|小黑屋",
+    _F,
+)
 
 _SCREENSHOT = re.compile(
     r"screen\s*shot|screen\s*cap|\bscreen\b|\bproof\s+(?:below|attached)|see\s+(?:the\s+)?(?:pic|image|photo)"
@@ -201,7 +208,7 @@ def find_block_claim(
 ) -> BlockClaim | None:
     """Return the first self-report of being blocked in `text`, or None."""
     clean = _clean(text)
-    if not clean.strip():
+    if not clean.strip() or not _ANY_STEM.search(clean):
         return None
     for code in _langs_to_try(lang):
         m = _scan(clean, code)

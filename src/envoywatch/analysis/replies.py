@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
 
 from envoywatch.analysis.base import Analyzer, Context, PostInput, analyzer
 from envoywatch.analysis.blockclaims import find_block_claim
@@ -78,21 +79,49 @@ def ngram_text(text: str) -> str:
     return norm + tags
 
 
-@lru_cache(maxsize=1)
-def _vectorizer() -> HashingVectorizer:
-    return HashingVectorizer(
-        analyzer="char_wb",
-        ngram_range=(1, 4),
-        n_features=N_FEATURES,
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-    )
+def _word_ngrams(word: str) -> tuple[str, ...]:
+    """The 1-4 character n-grams of one space-padded word, exactly as sklearn's char_wb makes them."""
+    w = " " + word + " "
+    out: list[str] = []
+    for n in range(1, 5):
+        out += [w[i : i + n] for i in range(max(1, len(w) - n + 1))]
+        if len(w) <= n:  # a short word is counted once, as sklearn does
+            break
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_features(word: str) -> array:
+    """Hashed feature columns of a word's n-grams, as sklearn's HashingVectorizer computes them.
+
+    Replies reuse their words, so hashing each word once takes the per-n-gram Python loop (the
+    costliest step of the fast path) out of most replies.
+    """
+    out = array("i")
+    for gram in _word_ngrams(word):
+        h = int(murmurhash3_32(gram, seed=0))
+        out.append((2**31 - N_FEATURES) % N_FEATURES if h == -(2**31) else abs(h) % N_FEATURES)
+    return out
+
+
+def hashed_counts(texts: Sequence[str]) -> sparse.csr_matrix:
+    """Counts of hashed char_wb 1-4 grams per text: HashingVectorizer(analyzer="char_wb",
+    ngram_range=(1, 4), n_features=2**18, alternate_sign=False, norm=None, lowercase=False)."""
+    cols = array("i")
+    indptr = [0]
+    for text in texts:
+        for word in text.split():
+            cols.extend(_word_features(word))
+        indptr.append(len(cols))
+    x = sparse.csr_matrix((np.ones(len(cols)), np.frombuffer(cols, dtype=np.int32), np.array(indptr, dtype=np.int64)),
+                          shape=(len(texts), N_FEATURES))
+    x.sum_duplicates()
+    return x
 
 
 def ngram_features(texts: Sequence[str], idf: np.ndarray | None = None) -> sparse.csr_matrix:
     """Sub-linear tf (optionally idf-weighted), L2-normalised hashed char n-grams."""
-    x = _vectorizer().transform([ngram_text(t) for t in texts]).tocsr().astype(np.float32)
+    x = hashed_counts([ngram_text(t) for t in texts]).astype(np.float32)
     x.data = 1.0 + np.log(x.data)
     if idf is not None:
         x = x @ sparse.diags(idf.astype(np.float32))
