@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from envoywatch.analysis.base import Context
 from envoywatch.analysis.embed import MODEL_NAME
-from envoywatch.analysis.pipeline import Pipeline
+from envoywatch.analysis.pipeline import Pipeline, public
 from envoywatch.store import annotations as store_ann
 from envoywatch.store.db import Store
 
@@ -60,6 +60,33 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
     return done
 
 
+# Analyzers that read the accounts' target priors: the only ones re-run when priors change.
+PRIOR_READERS = ("countries",)
+
+
+def reresolve_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = False, batch: int = 256) -> int:
+    """Re-run only the prior-reading analyzers on these posts, over their stored annotations.
+
+    Everything else in an annotation (language, tone, topics, replies) does not depend on the
+    priors, so it is read back instead of recomputed; a post without a stored annotation of
+    this pipeline version gets the whole pipeline.
+    """
+    readers = [a for a in pipe.analyzers if a.name in PRIOR_READERS]
+    ctx = Context(fast=True, target_priors=store_ann.target_priors(store) if ids else {})
+    rest: list[int] = []
+    for i in range(0, len(ids), batch):
+        inputs = store_ann.load_inputs(store, ids[i : i + batch])
+        stored = store_ann.load_annotations(store, [int(p.id) for p in inputs], pipe.version)
+        have = [p for p in inputs if int(p.id) in stored]
+        rest += [int(p.id) for p in inputs if int(p.id) not in stored]
+        anns = [dict(stored[int(p.id)], id=p.id) for p in have]
+        for a in readers:  # none of them embeds: the context stays fast
+            a.run(have, anns, ctx)
+        with store.write() as conn:
+            store_ann.write_annotations(conn, [public(a) for a in anns], pipe.version)
+    return len(ids) - len(rest) + (annotate_ids(store, pipe, rest, fast) if rest else 0)
+
+
 def analyze(store: Store, fast: bool = False, progress: Progress | None = None,
             detect_events: bool = True) -> AnalyzeResult:
     pipe = Pipeline()
@@ -68,7 +95,7 @@ def analyze(store: Store, fast: bool = False, progress: Progress | None = None,
     # Veiled references lean on the account's history of explicit targets, known only now.
     veiled = store_ann.veiled_post_ids(store) if n else []
     if veiled:
-        annotate_ids(store, pipe, veiled, fast)
+        reresolve_ids(store, pipe, veiled, fast)
     events = run_events(store) if detect_events else {}
     return AnalyzeResult(n, len(veiled), pipe.version, events)
 

@@ -153,6 +153,17 @@ def target_priors(store: Store) -> dict[str, dict[str, float]]:
     return priors
 
 
+def load_annotations(store: Store, ids: Sequence[int], version: str) -> dict[int, dict[str, Any]]:
+    """The stored annotation of each of these posts, when written by this pipeline version."""
+    found: dict[int, dict[str, Any]] = {}
+    with store.read() as conn:
+        for i in range(0, len(ids), 500):
+            q = select(annotations.c.post_id, annotations.c.data).where(
+                annotations.c.post_id.in_(ids[i : i + 500]), annotations.c.version == version)
+            found.update((pid, data) for pid, data in conn.execute(q) if isinstance(data, dict))
+    return found
+
+
 def veiled_post_ids(store: Store) -> list[int]:
     q = select(mentions.c.post_id).where(mentions.c.veiled.is_(True)).distinct()
     with store.read() as conn:

@@ -1,0 +1,65 @@
+"""`analyze`: veiled references re-resolved over stored annotations give what a full re-run gives."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from envoywatch.analysis.pipeline import Pipeline
+from envoywatch.analyze import analyze, annotate_ids
+from envoywatch.domain import AccountRef, Location, Parsed, Post
+from envoywatch.store import annotations as store_ann
+from envoywatch.store import open_store
+from envoywatch.store.schema import annotations, mentions, post_labels
+from envoywatch.store.writer import PostWriter
+
+TEXTS = ["Washington spreads lies about Chinese vaccines in Kazakhstan.",
+         "The United States keeps smearing China over Xinjiang.",
+         "A certain country keeps spreading lies while its own people die from the virus.",
+         "Some politicians in a certain superpower smear others; look at all its states burning.",
+         "Посольство Китая поздравляет Казахстан с праздником.", "He blocked me for asking a question.",
+         "", "🙂🙂", "<script>alert(1)</script> 中美关系"]
+
+
+def _fill(store, n: int = 40) -> None:
+    items = [Parsed(Location("gen", i), [Post("x", str(i), AccountRef("x", f"emb{i % 2}"),
+                                              f"{TEXTS[i % len(TEXTS)]} #{i}")]) for i in range(n)]
+    with store.write() as conn:
+        PostWriter(store, "test").write(conn, items)
+
+
+def _rows(store) -> dict[str, object]:
+    with store.read() as conn:
+        anns = {r.post_id: r.data for r in conn.execute(select(annotations.c.post_id, annotations.c.data))}
+        ments = sorted(map(tuple, conn.execute(select(mentions.c.post_id, mentions.c.code, mentions.c.role,
+                                                      mentions.c.stance, mentions.c.veiled))),
+                       key=lambda r: tuple(str(v) for v in r))
+        labels = sorted(map(tuple, conn.execute(select(post_labels.c.post_id, post_labels.c.kind,
+                                                       post_labels.c.label))))
+    return {"annotations": anns, "mentions": ments, "labels": labels}
+
+
+def test_veiled_rerun_over_stored_annotations_equals_a_full_rerun(db_url, tmp_path) -> None:
+    store = open_store(db_url)
+    _fill(store)
+    res = analyze(store, fast=True, detect_events=False)
+    assert res.annotated == 40 and res.reresolved_veiled > 0
+
+    ref = open_store(str(tmp_path / "ref.db"))
+    _fill(ref)
+    pipe = Pipeline()
+    annotate_ids(ref, pipe, store_ann.pending_ids(ref, pipe.version), fast=True)
+    annotate_ids(ref, pipe, store_ann.veiled_post_ids(ref), fast=True)  # the whole pipeline again
+    assert _rows(store) == _rows(ref)
+    store.close()
+    ref.close()
+
+
+def test_post_without_stored_annotation_gets_the_whole_pipeline(tmp_path) -> None:
+    from envoywatch.analyze import reresolve_ids
+
+    store = open_store(str(tmp_path / "ws.db"))
+    _fill(store, 5)
+    pipe = Pipeline()
+    assert reresolve_ids(store, pipe, [1, 2, 3], fast=True) == 3
+    assert set(_rows(store)["annotations"]) == {1, 2, 3}
+    store.close()
