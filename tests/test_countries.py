@@ -193,3 +193,19 @@ def test_eval_targets_meets_the_goals_on_the_test_split() -> None:
     assert report["posts"] >= 75
     assert report["targets_exact_match"] >= 0.90
     assert report["veiled_resolved"] >= 0.85
+
+
+def test_clue_anchors_never_hide_a_matching_clue() -> None:
+    """The anchor prefilter of veiled-reference clues only skips clues that cannot match."""
+    from envoywatch.analysis.gazetteer import normalise
+    from envoywatch.analysis.patterns import lower_keep_len
+    from envoywatch.analysis.veiled import _clue_index, _data, clue_anchors
+
+    assert clue_anchors("(a|bc)d") is None and clue_anchors("(richest|strongest) nation") == ["richest", "strongest"]
+    texts = ["All its 50 states are burning", "Wall Street and the Dow Jones", "биржевые спекулянты", "华尔街的股市",
+             "the richest country in the world", "Fukushima wastewater dumped into the ocean", "", "🙂",
+             "The world's largest economy with the most covid cases", "left the European Union", "BBC and NED"]
+    clues, index = _data()[1], _clue_index()
+    for text in texts:
+        low = lower_keep_len(normalise(text))
+        assert {i for i, c in enumerate(clues) if c.rx.search(low)} <= set(index.candidates(low))

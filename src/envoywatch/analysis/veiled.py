@@ -107,7 +107,9 @@ def resolve(
     t = lower_keep_len(normalise(text))
     scores: dict[str, float] = {}
     found: dict[str, list[str]] = {}
-    for c in _data()[1]:
+    clues = _data()[1]
+    for i in _clue_index().candidates(t):
+        c = clues[i]
         if c.code in exclude or not c.rx.search(t):
             continue
         scores[c.code] = scores.get(c.code, 0.0) + c.weight
@@ -127,3 +129,75 @@ def resolve(
         return Resolution(None, 0.0, sorted({x for v in found.values() for x in v}), scores)
     conf = round(min(0.99, best / (best + second + 0.5)), 3)
     return Resolution(top, conf, found[top], scores)
+
+
+class ClueIndex:
+    """Which clues can match a text, from literal anchors every match of a clue contains.
+
+    Each branch of a clue's regex has a run of literal letters ("states" in "all (of )?its
+    (50 )?states"); a text holding none of a clue's anchors cannot match it, so one trie search
+    over all anchors replaces most of the 56 clue searches (about 3 us instead of 150 us a post).
+    Clues with a branch too loose for an anchor are always tried.
+    """
+
+    def __init__(self, patterns: list[str]) -> None:
+        from envoywatch.analysis.gazetteer import trie_pattern
+
+        self.always: list[int] = []
+        by_anchor: dict[str, set[int]] = {}
+        for i, p in enumerate(patterns):
+            anchors = clue_anchors(p)
+            if anchors is None:
+                self.always.append(i)
+            for a in anchors or ():
+                by_anchor.setdefault(a, set()).add(i)
+        # The longest anchor at a position stands for every anchor that is a prefix of it.
+        self.clues_at = {a: {i for b, ids in by_anchor.items() if a.startswith(b) for i in ids} for a in by_anchor}
+        self.finder = re.compile("(?=(" + trie_pattern(list(by_anchor)) + "))") if by_anchor else None
+
+    def candidates(self, t: str) -> list[int]:
+        """Indices of the clues worth searching in a lower-cased text, in clue order."""
+        hit = set(self.always)
+        if self.finder is not None:
+            for m in self.finder.finditer(t):
+                hit |= self.clues_at[m.group(1)]
+        return sorted(hit)
+
+
+def clue_anchors(pattern: str, shortest: int = 2) -> list[str] | None:
+    """Literals of which every match holds one: per top-level branch, its longest literal run or
+    the alternatives of a group of plain literals ("(richest|strongest) nation"); None if some
+    branch has neither, `shortest` letters long at least."""
+    import re._parser as sre_parse  # the regex's own parse tree: quantifiers bind as re binds them
+
+    tree = list(sre_parse.parse(pattern))
+    branches = tree[0][1][1] if len(tree) == 1 and tree[0][0] == sre_parse.BRANCH else [tree]
+    out = []
+    for branch in branches:
+        options, run = [], ""
+        for op, av in branch:
+            run = run + chr(av) if op == sre_parse.LITERAL else ""
+            options.append([run])
+            if op == sre_parse.SUBPATTERN:
+                options.append(_literal_alternatives(list(av[3]), sre_parse))
+        best = max(options, key=lambda o: min(map(len, o)) if o else 0, default=[])
+        if not best or min(map(len, best)) < shortest:
+            return None
+        out += best
+    return out
+
+
+def _literal_alternatives(sub: list, sre_parse) -> list[str]:
+    """The strings of a group that is a plain literal or an alternation of plain literals."""
+    alts = sub[0][1][1] if len(sub) == 1 and sub[0][0] == sre_parse.BRANCH else [sub]
+    words = []
+    for alt in alts:
+        if not alt or any(op != sre_parse.LITERAL for op, _ in alt):
+            return []
+        words.append("".join(chr(av) for _, av in alt))
+    return words
+
+
+@lru_cache(maxsize=1)
+def _clue_index() -> ClueIndex:
+    return ClueIndex([c.rx.pattern for c in _data()[1]])
