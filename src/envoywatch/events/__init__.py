@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from envoywatch.events._data import shared_reads
 from envoywatch.events.base import DETECTORS, EVENT_TYPES, Event, detector, save_events
 from envoywatch.store.db import Store
 
@@ -21,7 +22,8 @@ def detect_all(store: Store) -> dict[str, int]:
     load_builtins()
     names = [m for m in BUILTIN_MODULES if m in DETECTORS]
     names += [n for n in DETECTORS.names() if n not in names]  # third-party detectors last
-    return {name: save_events(store, name, DETECTORS.get(name)(store)) for name in names}
+    with shared_reads():  # the detectors read the watched posts once between them
+        return {name: save_events(store, name, DETECTORS.get(name)(store)) for name in names}
 
 
 __all__ = ["DETECTORS", "EVENT_TYPES", "Event", "detect_all", "detector", "load_builtins", "save_events"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -72,9 +75,34 @@ _POST_COLS = (posts.c.id, posts.c.account_id, posts.c.platform, posts.c.platform
               posts.c.text, posts.c.lang, posts.c.kind, posts.c.url, posts.c.has_media, annotations.c.data)
 
 
+_SHARED: ContextVar[dict | None] = ContextVar("envoywatch_events_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within one detection run, detectors share one read of all watched posts (events are the only
+    writes in between): cross-posts, backlash and shifts each read every post otherwise."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 def watched_posts(store: Store, account_ids: list[int] | None = None,
                   kinds: tuple[str, ...] = ("original", "repost", "quote")) -> list[PostRow]:
     """Posts of watched accounts (not their replies), oldest first, with annotations."""
+    shared = _SHARED.get()
+    if shared is None or account_ids is not None:
+        return _read_watched_posts(store, account_ids, kinds)
+    key = (id(store), kinds)
+    if key not in shared:
+        shared[key] = _read_watched_posts(store, None, kinds)
+    return list(shared[key])
+
+
+def _read_watched_posts(store: Store, account_ids: list[int] | None,
+                        kinds: tuple[str, ...]) -> list[PostRow]:
     q = (select(*_POST_COLS)
          .select_from(posts.join(accounts, posts.c.account_id == accounts.c.id)
                       .outerjoin(annotations, annotations.c.post_id == posts.c.id))

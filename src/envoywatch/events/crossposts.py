@@ -46,6 +46,9 @@ class CrosspostParams:
     near_min_chars: int = 60  # short greetings ("Happy New Year to our friends") are alike everywhere
     lsh_threshold: float = 0.3
     num_perm: int = 128
+    bucket_fold_at: int = 8  # an LSH bucket this long keeps one post per group (see _BandIndex) ...
+    bucket_cap: int = 64  # ... and at most this many groups
+    near_max_tests: int = 32  # candidates outside the post's group confirmed per post
     near_jaccard: float = 0.55
     near_containment: float = 0.8
     near_length_ratio: float = 0.4  # an edited repost keeps most of the original, adds little
@@ -134,18 +137,75 @@ def _crc32(b: bytes) -> int:
     return zlib.crc32(b)
 
 
+class _BandIndex:
+    """MinHash LSH buckets of earlier posts, each kept short by folding it to the newest post of
+    each group (union-find component) within the window, at most `cap` groups.
+
+    Templated posts (one frame with other names and numbers) fill buckets with hundreds of posts
+    of a few groups; querying them all makes the pass quadratic, and one member per group is
+    enough to join it. A bucket is folded when it reaches twice its size after the last fold
+    (at least `fold_at`), so each post costs O(1) amortised. Folding drops no group from a bucket
+    of fewer than `cap` groups in the window: only the repeated members.
+    """
+
+    def __init__(self, docs: Sequence[Doc], uf: _UnionFind, bands: int, rows: int, p: CrosspostParams) -> None:
+        self.docs, self.uf, self.p = docs, uf, p
+        self.slices = [slice(b * rows, (b + 1) * rows) for b in range(bands)]
+        self.buckets: dict[tuple[int, bytes], list[int]] = {}
+        self.fold_at: dict[tuple[int, bytes], int] = {}
+
+    def keys(self, hashvalues: np.ndarray) -> list[tuple[int, bytes]]:
+        return [(b, hashvalues[s].tobytes()) for b, s in enumerate(self.slices)]
+
+    def candidates(self, keys: list[tuple[int, bytes]]) -> list[int]:
+        """Earlier posts sharing a band, the most agreeing first (ties: the newest first)."""
+        agree: Counter = Counter()
+        for k in keys:
+            if (bucket := self.buckets.get(k)) is not None:
+                agree.update(bucket)
+        return sorted(agree, key=lambda j: (-agree[j], -j))
+
+    def insert(self, i: int, keys: list[tuple[int, bytes]]) -> None:
+        for k in keys:
+            bucket = self.buckets.setdefault(k, [])
+            bucket.append(i)
+            if len(bucket) >= self.fold_at.get(k, self.p.bucket_fold_at):
+                self.buckets[k] = bucket = self._fold(bucket)
+                self.fold_at[k] = max(self.p.bucket_fold_at, 2 * len(bucket))
+
+    def _fold(self, bucket: list[int]) -> list[int]:
+        newest, seen, kept = self.docs[bucket[-1]], set(), []
+        for j in reversed(bucket):
+            root = self.uf.find(j)
+            if root not in seen and _close(self.docs[j], newest, self.p.window_days):
+                seen.add(root)
+                kept.append(j)
+        return kept[: self.p.bucket_cap][::-1]
+
+
 def near_pass(docs: Sequence[Doc], uf: _UnionFind, p: CrosspostParams) -> None:
-    """MinHash LSH: each post queries the index of earlier posts, then the exact overlap confirms."""
+    """MinHash LSH: each post queries the index of earlier posts, then the exact overlap confirms.
+
+    At most `near_max_tests` candidates outside the post's group are confirmed, the most agreeing first.
+    """
     from datasketch import MinHashLSH
 
-    lsh = MinHashLSH(threshold=p.lsh_threshold, num_perm=p.num_perm)
+    shape = MinHashLSH(threshold=p.lsh_threshold, num_perm=p.num_perm)  # its optimal bands x rows
+    index = _BandIndex(docs, uf, shape.b, shape.r, p)
     idx = [i for i, d in enumerate(docs) if len(d.norm) >= p.near_min_chars]
     sh = {i: shingles(docs[i].norm) for i in idx}
     for i, mh in zip(idx, _minhashes([sh[i] for i in idx], p.num_perm), strict=True):
-        for j in lsh.query(mh):
-            if uf.find(i) != uf.find(j) and _overlap_ok(sh[i], sh[j], docs[i], docs[j], p):
+        keys = index.keys(mh.hashvalues)
+        tests = 0
+        for j in index.candidates(keys):
+            if uf.find(i) == uf.find(j):
+                continue
+            if _overlap_ok(sh[i], sh[j], docs[i], docs[j], p):
                 uf.union(i, j)
-        lsh.insert(i, mh)
+            tests += 1
+            if tests >= p.near_max_tests:
+                break
+        index.insert(i, keys)
 
 
 def copied_share(wa: Sequence[str], wb: Sequence[str], min_run: int = 3) -> float:
@@ -284,13 +344,17 @@ def find_clusters(docs: Sequence[Doc], vectors: dict[int, np.ndarray] | None = N
 
 
 def _drop_forwards(docs: Sequence[Doc], members: list[int]) -> list[int]:
-    """One account's same text within ten minutes is one post (a channel's auto-forwarded copy)."""
+    """One account's same text within ten minutes is one post (a channel's auto-forwarded copy).
+
+    Members are in time order, so the last kept post of that account and text is the one to compare."""
     kept: list[int] = []
+    last: dict[tuple[str, str], Doc] = {}
     for i in members:
         d = docs[i]
-        if not any(docs[k].account == d.account and docs[k].norm == d.norm
-                   and _close(docs[k], d, 10 / 1440) for k in kept):
+        prev = last.get((d.account, d.norm))
+        if prev is None or not _close(prev, d, 10 / 1440):
             kept.append(i)
+            last[(d.account, d.norm)] = d
     return kept
 
 

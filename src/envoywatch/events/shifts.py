@@ -34,6 +34,7 @@ class ShiftParams:
     max_topics: int = 5
     lookback_days: int = 14
     min_days: float = 14.0  # a burst of a few days is news, not a change of line
+    window_posts: int = 2000  # longer series are searched in half-overlapping windows (see change_points)
 
 
 def post_targets(p: PostRow) -> set[str]:
@@ -72,7 +73,25 @@ def feature_matrix(rows: list[PostRow], names: list[str]) -> np.ndarray:
 
 
 def change_points(x: np.ndarray, p: ShiftParams) -> list[int]:
-    """Indices where a new segment starts (PELT, L2 cost)."""
+    """Indices where a new segment starts (PELT, L2 cost).
+
+    PELT is quadratic on a long series without changes, so a series longer than `window_posts`
+    is cut into windows of that many posts, each half overlapping the next, and each window keeps
+    the change points of its middle half: linear in the posts, the same result on shorter series.
+    """
+    n, w = len(x), p.window_posts
+    if n <= w:
+        return _pelt(x, p)
+    step, out = w // 2, []
+    for lo in range(0, n - step, step):
+        hi = min(n, lo + w)
+        keep_lo = lo + step // 2 if lo else 0
+        keep_hi = hi - step // 2 if hi < n else n
+        out += [lo + c for c in _pelt(x[lo:hi], p) if keep_lo <= lo + c < keep_hi]
+    return sorted(set(out))
+
+
+def _pelt(x: np.ndarray, p: ShiftParams) -> list[int]:
     import ruptures
 
     if len(x) < 2 * p.min_size:
