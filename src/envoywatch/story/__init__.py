@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, or_, select
+import orjson
+from sqlalchemy import String, Text, and_, cast, func, or_, select, type_coerce
 
-from envoywatch.events._data import PostRow
 from envoywatch.queries import evidence_refs, list_events
 from envoywatch.store.db import Store
 from envoywatch.store.schema import accounts, actors, annotations, events, posts
@@ -60,9 +61,23 @@ def _unknown(conn, who: str) -> str:
     return f"no actor or account named {who!r}; close names: {', '.join(close) or 'none (empty workspace)'}"
 
 
-def _posts(store: Store, ids: list[int], date_from, date_to) -> list[PostRow]:
-    q = (select(posts.c.id, posts.c.account_id, posts.c.platform, posts.c.platform_id, posts.c.created_at,
-                posts.c.text, posts.c.lang, posts.c.kind, posts.c.url, posts.c.has_media, annotations.c.data)
+@dataclass(slots=True)
+class StoryPost:
+    """What the story reads of one post: only the annotation fields it writes about, not the whole annotation."""
+
+    id: int
+    account_id: int
+    created_at: datetime
+    text: str
+    lang: str | None
+    countries: list
+    targets: list
+
+
+def _posts(store: Store, ids: list[int], date_from, date_to) -> list[StoryPost]:
+    """The accounts' own posts in time order, with only the annotation fields the story writes about
+    (parsing every whole annotation took seconds for an actor with 40,000 posts)."""
+    q = (select(posts.c.id, posts.c.account_id, *_story_fields(store.dialect))
          .select_from(posts.outerjoin(annotations, annotations.c.post_id == posts.c.id))
          .where(posts.c.account_id.in_(ids), posts.c.kind != "reply", posts.c.created_at.is_not(None))
          .order_by(posts.c.created_at, posts.c.id))
@@ -71,13 +86,32 @@ def _posts(store: Store, ids: list[int], date_from, date_to) -> list[PostRow]:
     if date_to:
         q = q.where(posts.c.created_at < as_utc(date_to))
     with store.read() as conn:
-        rows = [PostRow(r.id, r.account_id, r.platform, r.platform_id, as_utc(r.created_at), r.text or "",
-                        (r.data or {}).get("lang") or r.lang, r.kind, r.url, bool(r.has_media), r.data or {})
-                for r in conn.execute(q)]
+        if store.dialect == "sqlite":  # dates as stored (naive UTC text), the three fields as one JSON array
+            rows = [StoryPost(i, acc, as_utc(ts), txt or "", *_fields(lang, orjson.loads(ann) if ann else None))
+                    for i, acc, ts, txt, lang, ann in conn.execute(q)]
+        else:
+            rows = [StoryPost(i, acc, as_utc(ts), txt or "", *_fields(lang, (ann_lang, countries, tg)))
+                    for i, acc, ts, txt, lang, ann_lang, countries, tg in conn.execute(q)]
     return _without_forwards(rows)
 
 
-def _without_forwards(rows: list[PostRow]) -> list[PostRow]:
+def _story_fields(dialect: str) -> tuple:
+    """Date, text, platform language and the annotation's language, countries and targets."""
+    data = annotations.c.data
+    if dialect == "sqlite":  # one JSON parse per post in SQLite instead of three, one orjson.loads in Python
+        return (type_coerce(posts.c.created_at, String), posts.c.text, posts.c.lang,
+                type_coerce(func.json_extract(data, "$.lang", "$.countries", "$.targets"), String))
+    return (posts.c.created_at, posts.c.text, posts.c.lang, data["lang"].as_string(), data["countries"],
+            data["targets"])
+
+
+def _fields(lang: str | None, ann) -> tuple:
+    """(language, countries, targets) as the story reads them: the annotation's language first."""
+    ann_lang, countries, targets = ann or (None, None, None)
+    return ann_lang or lang, countries or [], targets or []
+
+
+def _without_forwards(rows: list[StoryPost]) -> list[StoryPost]:
     """Drop a channel's auto-forwarded copy: the same account and text within ten minutes."""
     last: dict[tuple[int, str], datetime] = {}
     out = []
@@ -90,11 +124,13 @@ def _without_forwards(rows: list[PostRow]) -> list[PostRow]:
     return out
 
 
-def frequency(rows: list[PostRow], keys: dict[int, str]) -> dict[str, Any]:
+def frequency(rows: list[StoryPost], keys: dict[int, str]) -> dict[str, Any]:
     if not rows:
         return {"posts": 0, "per_week": 0.0, "by_account": {}, "busiest_week": None}
     days = max(1.0, (rows[-1].created_at - rows[0].created_at).total_seconds() / 86400)
-    weeks = Counter(f"{r.created_at:%G-W%V}" for r in rows)
+    weeks: Counter[str] = Counter()
+    for day, n in Counter(r.created_at.date() for r in rows).items():  # days in time order, as weeks are
+        weeks[f"{day:%G-W%V}"] += n
     week, n = weeks.most_common(1)[0]
     return {"posts": len(rows), "per_week": round(len(rows) / (days / 7), 1),
             "per_day": round(len(rows) / days, 2),
@@ -103,9 +139,9 @@ def frequency(rows: list[PostRow], keys: dict[int, str]) -> dict[str, Any]:
             "busiest_week": {"week": week, "posts": n}}
 
 
-def targets(rows: list[PostRow], sender: str | None, host: str | None) -> dict[str, Any]:
-    items = [{"id": r.id, "created_at": r.created_at, "countries": r.ann.get("countries") or [],
-              "targets": r.ann.get("targets") or []} for r in rows]
+def targets(rows: list[StoryPost], sender: str | None, host: str | None) -> dict[str, Any]:
+    items = [{"id": r.id, "created_at": r.created_at, "countries": r.countries, "targets": r.targets}
+             for r in rows]
     try:
         from envoywatch.analysis.relevance import summarize_targets
     except ImportError:  # the relevance module is optional: count targets here
@@ -119,10 +155,10 @@ def targets(rows: list[PostRow], sender: str | None, host: str | None) -> dict[s
                             for k, v in c.most_common(10)]}
 
 
-def veiled(rows: list[PostRow]) -> list[dict[str, Any]]:
+def veiled(rows: list[StoryPost]) -> list[dict[str, Any]]:
     out = []
     for r in rows:
-        for c in r.ann.get("countries") or []:
+        for c in r.countries:
             if c.get("veiled"):
                 out.append({"post": r.id, "date": iso(r.created_at), "text": r.text[:600], "lang": r.lang,
                             "inferred_target": c.get("code"), "confidence": c.get("confidence"),
@@ -199,7 +235,7 @@ def _mission_blocked(store: Store, actor: dict | None, date_from, date_to) -> di
             "people": len(people), "accounts": sorted({e["account"] for e in evs})}
 
 
-def _attach_refs(store: Store, story: dict, rows: list[PostRow]) -> None:
+def _attach_refs(store: Store, story: dict, rows: list[StoryPost]) -> None:
     """Replace bare post ids in targets and veiled posts by evidence refs (platform id, url)."""
     ids = [int(i) for t in story["targets"].get("top_targets", []) for i in t.get("examples", [])]
     ids += [v["post"] for v in story["veiled"]]
