@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 
 from envoywatch.timeutil import iso, utcnow
 from envoywatch.web import views
@@ -48,9 +48,13 @@ def api_events(request: Request, type: Q = None, account: Q = None,
 
 @router.get("/actors", summary="Watched actors with post counts and weekly activity")
 def api_actors(request: Request) -> dict[str, Any]:
-    store = _store(request)  # counted once per workspace state: the counts read every post's index entry
-    items = request.app.state.cache.get(("actors",), lambda: watched_actors(store))
-    return json_response({"items": items, "page": 1, "per_page": len(items), "total": len(items)})
+    store = _store(request)  # counted and encoded once per workspace state: the counts read every post's index entry
+
+    def body() -> bytes:
+        items = watched_actors(store)
+        return json_response({"items": items, "page": 1, "per_page": len(items), "total": len(items)}).body
+
+    return Response(request.app.state.cache.get(("actors",), body), media_type="application/json")
 
 
 @router.get("/actors/{who:path}", summary="An actor or account: weekly series, host relevance, events, charts")
