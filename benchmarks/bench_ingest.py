@@ -38,6 +38,17 @@ def cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def split_cpu(fn) -> dict:
+    """Wall seconds, and CPU seconds of this process and of its children (the reading process)."""
+    own0, kids0, t0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN), \
+        time.perf_counter()
+    fn()
+    own1, kids1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall": time.perf_counter() - t0,
+            "cpu_writer_process": own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime,
+            "cpu_reading_process": kids1.ru_utime + kids1.ru_stime - kids0.ru_utime - kids0.ru_stime}
+
+
 def timed(fn) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one call."""
     c0, t0 = cpu(), time.perf_counter()
@@ -161,13 +172,15 @@ def stages_part(pages: Path, total: tuple[float, float]) -> dict:
 
 
 def write_breakdown(pages: Path, work: Path, tweets: int) -> dict:
-    """CPU microseconds per tweet of each step of the write stage, from one more timed ingest."""
+    """CPU microseconds per tweet of each step after parsing, from one more ingest in one process
+    (the steps of the reading process cannot be timed from here)."""
     import envoywatch.ingest as ingest_mod
     from envoywatch.store import writer
 
     spent: dict[str, float] = {}
-    steps = [(writer, "_lookup", "lookup_existing_posts"), (writer.PostWriter, "_row", "build_row_tuples"),
-             (writer, "_insert_sqlite", "sqlite_insert_executemany"), (writer.fts, "sync", "fts5_bulk_sync"),
+    steps = [(ingest_mod, "prepare", "build_row_lists"), (writer, "_lookup", "lookup_existing_posts"),
+             (writer, "_insert_sqlite", "sqlite_insert_executemany"),
+             (writer.fts, "rebuild_deferred", "rebuild_indexes_and_fts5_at_the_end"),
              (writer.AccountIndex, "resolve", "accounts"), (ingest_mod._Load, "commit", "commit")]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in steps]
 
@@ -182,9 +195,11 @@ def write_breakdown(pages: Path, work: Path, tweets: int) -> dict:
 
     for (owner, name, key), (_, _, fn) in zip(steps, saved, strict=True):
         setattr(owner, name, timed_step(fn, key))
+    parallel, ingest_mod.PARALLEL_MIN_BYTES = ingest_mod.PARALLEL_MIN_BYTES, 1 << 62
     try:
         run_envoywatch(pages, str(fresh(work / "ew-steps.db")))
     finally:
+        ingest_mod.PARALLEL_MIN_BYTES = parallel
         for owner, name, fn in saved:
             setattr(owner, name, fn)
     return {k: v / tweets * 1e6 for k, v in spent.items()}
@@ -228,6 +243,8 @@ def main() -> None:
     total = (result["seconds"]["envoywatch_sqlite"], result["cpu_seconds"]["envoywatch_sqlite"])
     result["stages"] = stages_part(pages, total)
     result["stages"]["write_stage_cpu_us_per_tweet"] = write_breakdown(pages, work, args.tweets)
+    split = split_cpu(lambda: run_envoywatch(pages, str(fresh(work / "ew-split.db"))))
+    result["stages"]["two_processes_us_per_tweet"] = {k: v / args.tweets * 1e6 for k, v in split.items()}
     result["growth"] = growth_part(args, work, pages, total)
     if args.pg:
         result["postgresql"] = pg_part(pages, args.pg, args.tweets)

@@ -243,39 +243,84 @@ class PostWriter:
         return c
 
     def _write_posts(self, conn: Connection, batch: Prepared, c: Counts) -> None:
-        found = _lookup(conn, {(r[0], r[1]) for r in batch.rows})
-        fresh: dict[tuple[str, str], int] = {}
-        changed: list[tuple[int, list]] = []
+        picked: dict[tuple[str, str], int] = {}  # key -> first row of it in the batch
         for i, row in enumerate(batch.rows):
             key = (row[0], row[1])
-            if key in fresh:  # the same post twice in one batch (includes repeat often)
+            if key in picked:  # the same post twice in one batch (includes repeat often)
                 c.duplicates += 1
-            elif key in found:
-                post_id, text = found[key]
-                if text == row[TEXT]:
-                    c.duplicates += 1
-                else:
-                    changed.append((post_id, row))
             else:
-                fresh[key] = i
+                picked[key] = i
+        if not picked:
+            return
+        if conn.dialect.name == "sqlite":
+            ids = self._insert_first(conn, batch, picked, c)
+        else:
+            ids = self._lookup_first(conn, batch, picked, c)
+        if ids and not self.fts_deferred:
+            fts.sync(conn)
+        self._write_media(conn, batch, ids)
+
+    def _insert_first(self, conn: Connection, batch: Prepared, picked: dict, c: Counts) -> dict[int, int]:
+        """SQLite: insert, skipping stored keys; only a batch that met stored posts looks them up.
+
+        SQLite has one writer and gives new rows max(id) + 1 in order, so when every row went in
+        their ids are known without a query (a fresh load never looks anything up).
+        """
+        before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM posts").scalar()
+        order = list(picked.values())
+        rows = batch.rows if len(order) == len(batch.rows) else [batch.rows[i] for i in order]
+        inserted = _insert_sqlite(conn, rows)
+        c.inserted += inserted
+        if inserted == len(rows):
+            return {i: before + 1 + n for n, i in enumerate(order)}
+        ids: dict[int, int] = {}
+        changed: list[tuple[int, list]] = []
+        seen = 0
+        for key, (post_id, text) in _lookup(conn, set(picked)).items():
+            i = picked[key]
+            if post_id > before:
+                ids[i] = post_id
+                continue
+            seen += 1
+            if text == batch.rows[i][TEXT]:
+                c.duplicates += 1
+            else:
+                changed.append((post_id, batch.rows[i]))
+        c.duplicates += len(rows) - inserted - seen  # stored, then gone or unseen: not ours
         if changed:
             self._apply_edits(conn, changed, c)
-        if fresh:
-            self._insert(conn, batch, list(fresh.values()), c)
+        return ids
 
-    def _insert(self, conn: Connection, batch: Prepared, picked: list[int], c: Counts) -> None:
-        rows = batch.rows if len(picked) == len(batch.rows) else [batch.rows[i] for i in picked]
-        inserted = _insert_sqlite(conn, rows) if conn.dialect.name == "sqlite" else _insert_pg(conn, rows)
-        if not self.fts_deferred:
-            fts.sync(conn)
+    def _lookup_first(self, conn: Connection, batch: Prepared, picked: dict, c: Counts) -> dict[int, int]:
+        """PostgreSQL (many writers): look the keys up, then insert the new ones."""
+        found = _lookup(conn, set(picked))
+        fresh: list[int] = []
+        changed: list[tuple[int, list]] = []
+        for key, i in picked.items():
+            if key not in found:
+                fresh.append(i)
+            elif found[key][1] == batch.rows[i][TEXT]:
+                c.duplicates += 1
+            else:
+                changed.append((found[key][0], batch.rows[i]))
+        if changed:
+            self._apply_edits(conn, changed, c)
+        if not fresh:
+            return {}
+        inserted = _insert_pg(conn, [batch.rows[i] for i in fresh])
         c.inserted += inserted
-        c.duplicates += len(rows) - inserted  # written by another process since the look-up
-        with_media = [i for i in picked if i in batch.media]
-        if with_media:
-            ids = _lookup(conn, {(batch.rows[i][0], batch.rows[i][1]) for i in with_media})
-            conn.execute(insert(media), [  # few rows: SQLAlchemy's executemany on either engine
-                {"post_id": ids[(batch.rows[i][0], batch.rows[i][1])][0], "type": m.type, "url": m.url}
-                for i in with_media for m in batch.media[i]])
+        c.duplicates += len(fresh) - inserted  # written by another process since the look-up
+        with_media = [i for i in fresh if i in batch.media]
+        stored = _lookup(conn, {(batch.rows[i][0], batch.rows[i][1]) for i in with_media}) if with_media else {}
+        return {i: stored[(batch.rows[i][0], batch.rows[i][1])][0] for i in with_media
+                if (batch.rows[i][0], batch.rows[i][1]) in stored}
+
+    def _write_media(self, conn: Connection, batch: Prepared, ids: dict[int, int]) -> None:
+        """Media rows of the posts just inserted (few: SQLAlchemy's executemany on either engine)."""
+        rows = [{"post_id": ids[i], "type": m.type, "url": m.url}
+                for i, items in batch.media.items() if i in ids for m in items]
+        if rows:
+            conn.execute(insert(media), rows)
 
     def _apply_edits(self, conn: Connection, changed: list[tuple[int, list]], c: Counts) -> None:
         ids = sorted({post_id for post_id, _ in changed})
