@@ -38,8 +38,10 @@ _UK = re.compile(r"[їєґЇЄҐ]")
 _KK_WORDS = re.compile(r"(?<!\w)(рахмет|мен|бен|пен|деп|жоқ|емес|осы|бар|жыл|елші|елшілігі)(?!\w)", re.IGNORECASE)
 _CYR_I = re.compile(r"[іІ]")  # Kazakh and Ukrainian write it; Russian never does
 RU_WORDS = 4  # Cyrillic words from which a text without і is taken as Russian without a model
+EN_WORDS = 2  # English function words from which a Latin text is English without a model
 _EN_WORDS = frozenset(("the", "and", "of", "to", "is", "for", "with", "that", "this", "our", "we", "are", "you",
-                       "will", "have", "has", "from", "by", "it", "about", "not", "be", "was", "were"))
+                       "will", "have", "has", "from", "by", "it", "its", "about", "not", "be", "was", "were",
+                       "your", "should", "why", "did", "every", "new"))
 _FUNCTION_WORDS = re.compile(
     r"(?<!\w)(?:" + "|".join(sorted(_EN_WORDS)) + r"|el|la|los|las|del|que|y|por|para|con|una|es|le|les|des|et|est"
     r"|pour|une|der|die|das|und|ist|mit|ein|eine|bir|ve|bu|için|ile|da|de|en|un|il|au|du|im|zu|auf)(?!\w)",
@@ -66,6 +68,10 @@ def script_counts(text: str) -> dict[str, int]:
 def detect(text: str) -> tuple[str, list[str]]:
     """(dominant language, languages present) for one text; 'und' when there are no letters."""
     clean = _NOISE.sub(" ", (text or "")[:SAMPLE])
+    scripts = [s for s, rx in _SCRIPTS.items() if rx.search(clean)]
+    if len(scripts) == 1:  # one script (most posts): it is dominant whatever its letter count
+        lang = _lang_of_script(scripts[0], clean)
+        return lang, [lang]
     counts = script_counts(clean)
     for dense in ("han", "kana", "hangul"):  # one character carries about a word
         counts[dense] *= 3
@@ -102,9 +108,9 @@ def _lang_of_script(script: str, text: str) -> str:
 
 
 def _surely_english(text: str) -> bool:
-    """Three English function words and none of Spanish, French, German or Turkish."""
+    """Two English function words and none of Spanish, French, German or Turkish."""
     hits = _FUNCTION_WORDS.findall(text)
-    return len(hits) >= 3 and all(h.lower() in _EN_WORDS for h in hits)
+    return len(hits) >= EN_WORDS and all(h.lower() in _EN_WORDS for h in hits)
 
 
 def _by_model(script: str, text: str, default: str, allowed: frozenset[str]) -> str:
