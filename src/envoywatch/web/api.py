@@ -76,16 +76,19 @@ def api_story(request: Request, who: str, from_: Annotated[str | None, Query(ali
     if subj is None:
         raise HTTPException(404, "no such actor or account")
     who_, start, end = subj.slug if subj.kind == "account" else subj.actor, parse_day(from_), parse_day(to)
-    try:  # cached per subject and period until the workspace changes, as the actor page is
-        story = request.app.state.cache.get(("story", request.url.path, request.url.query),
-                                            lambda: views.story_for(store, who_, start, end))
+    def encoded() -> bytes | None:  # the busiest actor's story is large: encode it once, not per request
+        built = views.story_for(store, who_, start, end)
+        return None if built is None else json_response(built).body
+
+    try:  # cached per URL until the workspace changes, as the actor page is
+        story = request.app.state.cache.get(("story", request.url.path, request.url.query), encoded)
     except LookupError as e:
         raise HTTPException(404, str(e)) from None
     except Exception as e:  # noqa: BLE001  (the story module is separate; say what failed)
         raise HTTPException(500, f"the story could not be built: {type(e).__name__}: {e}") from None
     if story is None:
         raise HTTPException(501, "the story is not available yet in this version (envoywatch.story)")
-    return json_response(story)
+    return Response(story, media_type="application/json")
 
 
 @router.get("/countries", summary="Countries targeted by watched accounts")
