@@ -196,12 +196,13 @@ def near_pass(docs: Sequence[Doc], uf: _UnionFind, p: CrosspostParams) -> None:
     sh = {i: shingles(docs[i].norm) for i in idx}
     for i, mh in zip(idx, _minhashes([sh[i] for i in idx], p.num_perm), strict=True):
         keys = index.keys(mh.hashvalues)
-        tests = 0
+        tests, root = 0, uf.find(i)
         for j in index.candidates(keys):
-            if uf.find(i) == uf.find(j):
+            if uf.find(j) == root:
                 continue
             if _overlap_ok(sh[i], sh[j], docs[i], docs[j], p):
                 uf.union(i, j)
+                root = uf.find(i)
             tests += 1
             if tests >= p.near_max_tests:
                 break
@@ -280,22 +281,17 @@ def translation_pairs(docs: Sequence[Doc], vecs: np.ndarray, p: CrosspostParams,
 
     `group` gives each post's copy group (exact/near): a copy of the best match is not a runner-up.
     """
-    group = group if group is not None else list(range(len(docs)))
-    order = sorted(range(len(docs)), key=lambda i: docs[i].created_at)
-    times = np.array([docs[i].created_at.timestamp() for i in order])
-    win = p.translation_window_days * 86400
+    groups = np.asarray(group if group is not None else range(len(docs)))
+    lanes = _Lanes(docs, p.translation_window_days * 86400)
     best: dict[tuple[int, str], list[tuple[float, int]]] = {}
-    for pos, i in enumerate(order):
-        lo, hi = np.searchsorted(times, times[pos] - win), np.searchsorted(times, times[pos] + win, "right")
-        cand = [order[k] for k in range(lo, hi) if docs[order[k]].lang != docs[i].lang
-                and docs[order[k]].lang and docs[i].lang and _same_sender(docs[i], docs[order[k]])]
-        if not cand:
-            continue
-        sims = vecs[cand] @ vecs[i]
-        for lang in {docs[c].lang for c in cand}:
-            idx = [k for k, c in enumerate(cand) if docs[c].lang == lang]
-            ranked = sorted(((float(sims[k]), cand[k]) for k in idx), reverse=True)
-            top = ranked[:1] + [t for t in ranked[1:] if group[t[1]] != group[ranked[0][1]]][:1]
+    for i, d in enumerate(docs):
+        for lang, cand in lanes.around(i).items():
+            sims = vecs[cand] @ vecs[i]
+            order = np.lexsort((cand, sims))[::-1]  # best first; ties: the later index first
+            top = [(float(sims[order[0]]), int(cand[order[0]]))]
+            rest = order[1:][groups[cand[order[1:]]] != groups[cand[order[0]]]]
+            if rest.size:
+                top.append((float(sims[rest[0]]), int(cand[rest[0]])))
             best[(i, lang)] = top
     pairs = []
     for (i, lang), top in best.items():
@@ -307,6 +303,35 @@ def translation_pairs(docs: Sequence[Doc], vecs: np.ndarray, p: CrosspostParams,
         if s - runner >= p.translation_margin and i < j:
             pairs.append((i, j))
     return pairs
+
+
+class _Lanes:
+    """Posts by (sending country, language), each lane sorted by time: a post's candidates in
+    another language are a few time-window slices, found by binary search, not a scan of the window."""
+
+    def __init__(self, docs: Sequence[Doc], window_s: float) -> None:
+        self.docs, self.win = docs, window_s
+        self.times = np.array([d.created_at.timestamp() for d in docs])
+        by: dict[tuple[str | None, str], list[int]] = defaultdict(list)
+        for i, d in enumerate(docs):
+            if d.lang:
+                by[(d.sender, d.lang)].append(i)
+        self.lanes = {k: (np.array(sorted(v, key=lambda i: self.times[i])),
+                          np.sort(self.times[v])) for k, v in by.items()}
+
+    def around(self, i: int) -> dict[str, np.ndarray]:
+        """Posts of the same (or an unknown) sender in each other language, within the window of post i."""
+        d, t = self.docs[i], self.times[i]
+        if not d.lang:
+            return {}
+        found: dict[str, list[np.ndarray]] = defaultdict(list)
+        for (sender, lang), (idx, times) in self.lanes.items():
+            if lang == d.lang or not (sender is None or d.sender is None or sender == d.sender):
+                continue
+            lo, hi = np.searchsorted(times, t - self.win), np.searchsorted(times, t + self.win, "right")
+            if hi > lo:
+                found[lang].append(idx[lo:hi])
+        return {lang: np.concatenate(parts) for lang, parts in found.items()}
 
 
 def find_clusters(docs: Sequence[Doc], vectors: dict[int, np.ndarray] | None = None,
