@@ -112,9 +112,7 @@ def merge_waves(flagged: list[dict], gap_days: float) -> list[list[dict]]:
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 _NOISE = re.compile(r"(?:https?://|www\.)\S*|(?<!\w)[@#][\w.\-]+")
-_STOP = set(["this", "that", "with", "have", "from", "they", "their", "there", "what", "your", "about", "would", "should", "which", "were", "been", "will", "just", "like", "them", "than", "then", "when", "only", "also", "into", "more", "some", "such", "very", "this", "these", "those", "because", "does"]) | set(
-    ["это", "этот", "эта", "как", "что", "так", "для", "его", "она", "они", "вас", "вам", "нам", "все", "всех", "еще", "уже", "только", "если", "когда", "тоже", "даже", "чтобы", "было", "были", "будет", "есть", "нет", "при", "над", "под", "про", "без", "может", "очень", "почему"]) | set(
-    ["және", "бұл", "мен", "сен", "біз", "сіз", "олар", "үшін", "емес", "деп", "бар", "жоқ", "қалай", "неге", "тек"])
+_STOP = {"this", "that", "with", "have", "from", "they", "their", "there", "what", "your", "about", "would", "should", "which", "were", "been", "will", "just", "like", "them", "than", "then", "when", "only", "also", "into", "more", "some", "such", "very", "these", "those", "because", "does"} | {"это", "этот", "эта", "как", "что", "так", "для", "его", "она", "они", "вас", "вам", "нам", "все", "всех", "еще", "уже", "только", "если", "когда", "тоже", "даже", "чтобы", "было", "были", "будет", "есть", "нет", "при", "над", "под", "про", "без", "может", "очень", "почему"} | {"және", "бұл", "мен", "сен", "біз", "сіз", "олар", "үшін", "емес", "деп", "бар", "жоқ", "қалай", "неге", "тек"}
 
 
 def _themes(replies: list[PostRow], limit: int = 5) -> list[dict]:
