@@ -127,8 +127,11 @@ def analyze_on_dask(store: Store, address: str | None = None, fast: bool = False
         chunk = chunk or chunk_size(len(ids), workers)
         done, tasks = _run_tasks(own, task, url, ids, fast, chunk)
         veiled = store_ann.veiled_post_ids(store) if done else []
-        if veiled:
-            _run_tasks(own, task, url, veiled, fast, chunk_size(len(veiled), workers))
+        if veiled:  # cheap (prior readers over stored annotations): done here, not shipped out
+            from envoywatch.analysis.pipeline import Pipeline
+            from envoywatch.analyze import reresolve_ids
+
+            reresolve_ids(store, Pipeline(), veiled, fast)
     finally:
         if client is None:
             own.close()

@@ -183,8 +183,8 @@ def events(
 
 @app.command("eval")
 def eval_(
-    name: Annotated[str, typer.Argument(help="Which evaluation: targets, topics, dipromats, replies, blocks, "
-                                        "crossposts, shifts, or all.")],
+    name: Annotated[str, typer.Argument(help="Which evaluation: targets, topics, language, dipromats, replies, "
+                                        "blocks, crossposts, shifts, or all.")],
     split: Annotated[str | None, typer.Option(help="Data split, where the evaluation has several.")] = None,
     option: Annotated[list[str] | None, typer.Option("--option", "-O", help="Evaluation option as key=value "
                                                      "(e.g. fast=true, show_errors=true); repeatable.")] = None,
