@@ -122,12 +122,11 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
         fts.rebuild_deferred(conn)
     skip, counts, row_id = _start(store, sha, path, importer)
     rejects = rejects or RejectLog(rejects_path(store, path))
-    writer = PostWriter(store, importer)
     bulk = bulk_load_applies(store, size)
     if bulk:
         with store.write() as conn:
             fts.defer_indexes(conn)
-        writer.fts_deferred = True
+    writer = PostWriter(store, importer, fts_deferred=bulk)
     job = Job(fmt, str(path), options or {}, skip, importer, store.dialect)
     steps = steps_in_worker(job) if size >= PARALLEL_MIN_BYTES else steps_here(job)
     with _Load(store, writer, counts, row_id, rejects) as load:  # an error rolls back the open transaction
@@ -260,7 +259,7 @@ class _Load:
             self.conn = self.tx.enter_context(self.store.write())
             bulk_pragmas(self.conn)
         batch = step.batch
-        if batch.rows or batch.rejects or batch.blocks or batch.extra_refs:
+        if not batch.empty:
             self.counts.add(self.writer.write_prepared(self.conn, batch))
         values = {"records_done": step.done, "counts": self.counts.as_dict()}
         if step.final:

@@ -162,6 +162,11 @@ class Prepared:
     blocks: list[Block] = field(default_factory=list)
     extra_refs: list[AccountRef] = field(default_factory=list)  # accounts seen without a post
 
+    @property
+    def empty(self) -> bool:
+        """Nothing to write: no rows, rejects, blocks or accounts."""
+        return not (self.rows or self.rejects or self.blocks or self.extra_refs)
+
 
 def prepare(items: list[Parsed | Reject], importer: str, dialect: str) -> Prepared:
     """Map a batch of records to rows as `dialect` stores them (pure: no database needed)."""
@@ -213,11 +218,11 @@ class PostWriter:
     `fts_deferred` leaves the SQLite full-text index to one sync at the end of a bulk load.
     """
 
-    def __init__(self, store: Store, importer: str) -> None:
+    def __init__(self, store: Store, importer: str, fts_deferred: bool = False) -> None:
         self.store = store
         self.importer = importer
         self.accounts = AccountIndex()
-        self.fts_deferred = False
+        self.fts_deferred = fts_deferred
 
     def write(self, conn: Connection, items: list[Parsed | Reject]) -> Counts:
         return self.write_prepared(conn, prepare(items, self.importer, conn.dialect.name))
