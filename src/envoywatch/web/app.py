@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -31,7 +32,7 @@ class PageCache:
         self.store, self.size, self.recheck = store, size, recheck
         self._data: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
-        self._flights: dict[tuple, _Flight] = {}
+        self._flights: dict[tuple, Future] = {}
         self._print: tuple = ()
         self._checked = 0.0
 
@@ -80,46 +81,23 @@ class PageCache:
             flight = self._flights.get(full)
             leader = flight is None
             if leader:
-                flight = self._flights[full] = _Flight()
+                flight = self._flights[full] = Future()
         if not leader:
-            return flight.wait()
+            return flight.result()
         try:
             value = compute()
         except BaseException as e:
             with self._lock:
                 self._flights.pop(full, None)
-            flight.fail(e)
+            flight.set_exception(e)
             raise
         with self._lock:
             self._flights.pop(full, None)
             self._data[full] = value
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
-        flight.done(value)
+        flight.set_result(value)
         return value
-
-
-class _Flight:
-    """One computation of a cache key in progress, which other requests for the key wait for."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self._value: Any = None
-        self._error: BaseException | None = None
-
-    def done(self, value: Any) -> None:
-        self._value = value
-        self._event.set()
-
-    def fail(self, error: BaseException) -> None:
-        self._error = error
-        self._event.set()
-
-    def wait(self) -> Any:
-        self._event.wait()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 def _is_number(x: Any) -> bool:
