@@ -34,8 +34,12 @@ def _context(store: Store, fast: bool, ids: list[int], priors: dict[str, dict[st
     return ctx
 
 
+FULL_BATCH = 256  # posts per encoder call and per transaction
+FAST_BATCH = 1024  # without the encoder, larger batches spread each batch's fixed costs thinner
+
+
 def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = False,
-                 progress: Progress | None = None, batch: int = 256) -> int:
+                 progress: Progress | None = None, batch: int | None = None) -> int:
     """Annotate these posts in batches; each batch is written in one transaction.
 
     The accounts' target priors are read once per call, not per batch: re-reading them scans
@@ -43,6 +47,7 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
     references are re-resolved with fresh priors once all posts are annotated (see analyze).
     """
     done = 0
+    batch = batch or (FAST_BATCH if fast else FULL_BATCH)
     priors = store_ann.target_priors(store) if ids else {}
     for i in range(0, len(ids), batch):
         chunk = ids[i : i + batch]
@@ -64,7 +69,7 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
 PRIOR_READERS = ("countries",)
 
 
-def reresolve_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = False, batch: int = 256) -> int:
+def reresolve_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = False, batch: int = FAST_BATCH) -> int:
     """Re-run only the prior-reading analyzers on these posts, over their stored annotations.
 
     Everything else in an annotation (language, tone, topics, replies) does not depend on the

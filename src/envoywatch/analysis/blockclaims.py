@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from envoywatch.analysis.patterns import compile_guarded
+
 MAX_SCAN = 5_000  # characters of one post scanned: a claim sits near the start of a reply
 
 _F = re.IGNORECASE | re.UNICODE
@@ -90,7 +92,7 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
 _NEG = {"en": _EN_NEG, "ru": _RU_NEG, "kk": None, "zh": _ZH_NEG}
 # Every pattern above needs one of these stems (a block verb, list or ban word); a post with
 # none of them, nearly every post, is passed after one search instead of 23 pattern scans.
-_ANY_STEM = re.compile(
+_ANY_STEM = compile_guarded(
     r"блок|блоч|бан|чс|ч\.с|черн|игнор|блэк|block|bann|blacklist|бұғат|бугат|bugat|buğat|blok|blоk|band"
     r"|тізім|tizim|拉黑|屏蔽|封禁|黑名单|小黑屋",
     _F,

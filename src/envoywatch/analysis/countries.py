@@ -17,7 +17,7 @@ from envoywatch.analysis.stance import (
     sentence_ends,
     stances,
 )
-from envoywatch.analysis.veiled import find_markers, resolve
+from envoywatch.analysis.veiled import find_markers, resolve, warm_patterns
 
 MAX_CHARS = 20_000  # longer texts are cut: a post, not a book, is what we judge
 MAX_SPANS = 50  # per country: a 100 KB post naming the US a thousand times keeps the first 50
@@ -156,7 +156,9 @@ class CountriesAnalyzer(Analyzer):
     assigns = ("countries", "targets")
 
     def setup(self) -> None:
+        """Compile the gazetteer, cue, marker and clue patterns now, not inside the first batch."""
         self.gazetteer = default_gazetteer()
+        warm_patterns()
 
     def run(self, posts: Sequence[PostInput], anns: list[dict[str, Any]], ctx: Context) -> None:
         gz = getattr(self, "gazetteer", None) or default_gazetteer()

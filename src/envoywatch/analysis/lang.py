@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from envoywatch.analysis.base import Analyzer, Context, PostInput, analyzer
+from envoywatch.analysis.patterns import compile_guarded
 
 # Lingua only decides between languages sharing a script (scripts decide the rest), so it
 # needs these nine models: ~1/3 of the memory of a broad language set.
@@ -42,7 +43,7 @@ EN_WORDS = 2  # English function words from which a Latin text is English withou
 _EN_WORDS = frozenset(("the", "and", "of", "to", "is", "for", "with", "that", "this", "our", "we", "are", "you",
                        "will", "have", "has", "from", "by", "it", "its", "about", "not", "be", "was", "were",
                        "your", "should", "why", "did", "every", "new"))
-_FUNCTION_WORDS = re.compile(
+_FUNCTION_WORDS = compile_guarded(
     r"(?<!\w)(?:" + "|".join(sorted(_EN_WORDS)) + r"|el|la|los|las|del|que|y|por|para|con|una|es|le|les|des|et|est"
     r"|pour|une|der|die|das|und|ist|mit|ein|eine|bir|ve|bu|için|ile|da|de|en|un|il|au|du|im|zu|auf)(?!\w)",
     re.IGNORECASE,

@@ -23,6 +23,7 @@ from sklearn.utils import murmurhash3_32
 
 from envoywatch.analysis.base import Analyzer, Context, PostInput, analyzer
 from envoywatch.analysis.blockclaims import find_block_claim
+from envoywatch.analysis.patterns import compile_guarded
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "replies.npz"
 N_FEATURES = 2**18
@@ -42,7 +43,7 @@ _MASK = re.compile(r"(?<=\w)[*#%!.]+(?=\w)|(?<=\w)\*+")
 _SPACED = re.compile(r"\b(?:\w[.\-_* ]){2,}\w\b")
 _WORD = re.compile(r"[\w@$*#%!ʍ]+")
 
-_OBSCENE = re.compile(
+_OBSCENE = compile_guarded(
     r"х[уy*]+[йеяию]|х[*]+[йеяию]?н|п[иi*]+зд|пздц|[её]б[аaнуы]|[её]\*+[аaнт]|заеб|уеб|выеб|о\*уе|ох[уy*]е|ах[уy]е|"
     r"бл[яa*]+[дть]?|бля\b|с[уy]к[аи]|муда[кч]|мудак|говн|гавн|дерьм|ж[оo*]п|сран[ьи]|пидо?р|пидар|гандон|"
     r"шлюх|мраз|ублюд|гнид|сволоч|падл|\bчмо\b|хер\b|хрен|нах\b|пошел\s+на|долбо|"

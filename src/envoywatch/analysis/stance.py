@@ -16,11 +16,11 @@ from functools import lru_cache
 import yaml
 
 from envoywatch.analysis.gazetteer import DATA_DIR, normalise
-from envoywatch.analysis.patterns import grouped_cues, lower_keep_len
+from envoywatch.analysis.patterns import compile_guarded, grouped_cues, lower_keep_len
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # Sentence ends: . ! ? followed by space (not the dots inside "U.S."), CJK stops, semicolons, lines.
-_SENT_END = re.compile(
+_SENT_END = compile_guarded(
     r"(?=[.!?…])(?<![A-Z]\.[A-Z])(?<!\b[A-Z])[.!?…]+(?=\s|$)|[。！？；;\n]+"
     # a contrast starts a new clause: "…, while the US …", «…, ал АҚШ …», «…，而美国…»
     r"|,?\s+(?=(?:while|whereas|but|а|но|однако|тогда как|ал|бірақ|алайда)\s)|，(?=而|但|却)",

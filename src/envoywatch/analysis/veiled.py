@@ -201,3 +201,13 @@ def _literal_alternatives(sub: list, sre_parse) -> list[str]:
 @lru_cache(maxsize=1)
 def _clue_index() -> ClueIndex:
     return ClueIndex([c.rx.pattern for c in _data()[1]])
+
+
+def warm_patterns() -> None:
+    """Compile the marker, clue and cue patterns once per process (about half a second)."""
+    from envoywatch.analysis.stance import cue_patterns
+
+    _nouns_rx()
+    _data()
+    _clue_index()
+    cue_patterns()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import orjson
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import aliased
 
@@ -93,37 +95,97 @@ def save_embeddings(conn: Connection, vecs: dict[int, np.ndarray], model: str) -
         {"post_id": pid, "model": model, "vector": v.astype("<f2").tobytes()} for pid, v in vecs.items()])
 
 
-def write_annotations(conn: Connection, anns: Sequence[dict[str, Any]], version: str) -> None:
-    """Replace the annotations of these posts (idempotent: a re-run writes the same rows)."""
-    ids = [int(a["id"]) for a in anns]
-    for table in (annotations, mentions, post_labels):
-        conn.execute(delete(table).where(table.c.post_id.in_(ids)))
-    now = utcnow()
+ANNOTATION_COLUMNS = ("post_id", "version", "lang", "propaganda", "propaganda_score", "undiplomatic", "hostility",
+                      "hostile", "stance", "block_claim", "data", "annotated_at")
+MENTION_COLUMNS = ("post_id", "code", "role", "stance", "veiled", "confidence")
+LABEL_COLUMNS = ("post_id", "kind", "label", "score")
+TABLE_COLUMNS = {"annotations": ANNOTATION_COLUMNS, "mentions": MENTION_COLUMNS, "post_labels": LABEL_COLUMNS}
+CHUNK = 500  # ids per DELETE ... IN (...)
+
+
+def _dumps(value: Any) -> str:
+    """JSON text exactly as the store's engines serialise a JSON column (see store.db)."""
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def annotation_rows(anns: Sequence[dict[str, Any]], version: str, annotated_at: Any
+                    ) -> dict[str, list[tuple]]:
+    """Prepared row tuples per table (columns as in TABLE_COLUMNS) for these annotations."""
     rows, mrows, lrows = [], [], []
     for a in anns:
         pid, reply = int(a["id"]), a.get("reply") or {}
-        rows.append({
-            "post_id": pid, "version": version, "lang": a.get("lang"),
-            "propaganda": a.get("propaganda"), "propaganda_score": a.get("propaganda_score"),
-            "undiplomatic": a.get("undiplomatic"), "hostility": reply.get("hostility"),
-            "hostile": reply.get("hostile"), "stance": reply.get("stance"),
-            "block_claim": bool(a.get("block_claim")) if "block_claim" in a else None,
-            "data": a, "annotated_at": now})
-        for m in a.get("countries") or []:
-            mrows.append({"post_id": pid, "code": m.get("code"), "role": m.get("role"),
-                          "stance": m.get("stance"), "veiled": bool(m.get("veiled")),
-                          "confidence": m.get("confidence")})
-        for t in a.get("techniques") or []:
-            lrows.append({"post_id": pid, "kind": "technique", "label": t["label"], "score": t.get("score")})
-        for topic in a.get("topics") or []:
-            score = (a.get("topic_scores") or {}).get(topic)
-            lrows.append({"post_id": pid, "kind": "topic", "label": topic, "score": score})
-    if rows:
-        conn.execute(insert(annotations), rows)
-    if mrows:
-        conn.execute(insert(mentions), mrows)
-    if lrows:
-        conn.execute(insert(post_labels), lrows)
+        rows.append((pid, version, a.get("lang"), a.get("propaganda"), a.get("propaganda_score"),
+                     a.get("undiplomatic"), reply.get("hostility"), reply.get("hostile"), reply.get("stance"),
+                     bool(a.get("block_claim")) if "block_claim" in a else None, _dumps(a), annotated_at))
+        mrows += [(pid, m.get("code"), m.get("role"), m.get("stance"), bool(m.get("veiled")), m.get("confidence"))
+                  for m in a.get("countries") or []]
+        lrows += [(pid, "technique", t["label"], t.get("score")) for t in a.get("techniques") or []]
+        scores = a.get("topic_scores") or {}
+        lrows += [(pid, "topic", topic, scores.get(topic)) for topic in a.get("topics") or []]
+    return {"annotations": rows, "mentions": mrows, "post_labels": lrows}
+
+
+def write_annotations(conn: Connection, anns: Sequence[dict[str, Any]], version: str) -> None:
+    """Replace the annotations of these posts (idempotent: a re-run writes the same rows).
+
+    Rows are prepared as tuples and written through the driver in one statement per table
+    (executemany on SQLite, COPY on PostgreSQL): SQLAlchemy's per-row parameter handling cost
+    more than the analysis of a post in fast mode.
+    """
+    if not anns:
+        return
+    ids = [int(a["id"]) for a in anns]
+    now = utcnow()
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        _write_sqlite(conn, ids, annotation_rows(anns, version, _sqlite_time(now)))
+    elif dialect == "postgresql":
+        _write_pg(conn, ids, annotation_rows(anns, version, now))
+    else:
+        _write_generic(conn, ids, annotation_rows(anns, version, now))
+
+
+def _sqlite_time(value: datetime) -> str:
+    """UTC time as SQLAlchemy's SQLite DateTime stores it: 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+def _write_sqlite(conn: Connection, ids: list[int], tables: dict[str, list[tuple]]) -> None:
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        for table in TABLE_COLUMNS:
+            for i in range(0, len(ids), CHUNK):
+                chunk = ids[i : i + CHUNK]
+                cur.execute(f"DELETE FROM {table} WHERE post_id IN ({', '.join('?' * len(chunk))})", chunk)
+        for table, cols in TABLE_COLUMNS.items():
+            if tables[table]:
+                sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+                cur.executemany(sql, tables[table])
+    finally:
+        cur.close()
+
+
+def _write_pg(conn: Connection, ids: list[int], tables: dict[str, list[tuple]]) -> None:
+    with conn.connection.driver_connection.cursor() as cur:
+        for table in TABLE_COLUMNS:
+            cur.execute(f"DELETE FROM {table} WHERE post_id = ANY(%s)", (ids,))
+        for table, cols in TABLE_COLUMNS.items():
+            if tables[table]:
+                with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for row in tables[table]:
+                        copy.write_row(row)
+
+
+def _write_generic(conn: Connection, ids: list[int], tables: dict[str, list[tuple]]) -> None:
+    """Any other engine SQLAlchemy supports: its own executemany (JSON re-parsed for its serialiser)."""
+    for table in (annotations, mentions, post_labels):
+        conn.execute(delete(table).where(table.c.post_id.in_(ids)))
+        rows = [dict(zip(TABLE_COLUMNS[table.name], r, strict=True)) for r in tables[table.name]]
+        if table is annotations:
+            for r in rows:
+                r["data"] = orjson.loads(r["data"])
+        if rows:
+            conn.execute(insert(table), rows)
 
 
 def target_priors(store: Store) -> dict[str, dict[str, float]]:
