@@ -113,6 +113,7 @@ _ADDRESSEE = re.compile(
 )
 _TO_LATIN = str.maketrans({"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i"})
 _MIXED_WORD = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[аеорсхуі])\w+\b")
+_LOOKALIKE_CYR = re.compile("[аеорсхуі]")  # a text without any has no mixed word: one quick scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,8 @@ def _latinize(m: re.Match[str]) -> str:
 
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")[:MAX_SCAN]
-    text = _MIXED_WORD.sub(_latinize, text)
+    if _LOOKALIKE_CYR.search(text):
+        text = _MIXED_WORD.sub(_latinize, text)
     return text.replace("ё", "е").replace("Ё", "Е")
 
 

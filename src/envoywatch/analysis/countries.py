@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from envoywatch.analysis.base import Analyzer, Context, PostInput, analyzer
 from envoywatch.analysis.gazetteer import Gazetteer, Mention, default_gazetteer, normalise
+from envoywatch.analysis.patterns import lower_keep_len
 from envoywatch.analysis.stance import (
     Site,
     decide,
     find_cues,
     hostile_sentences,
-    prepare,
     sentence_ends,
     stances,
 )
-from envoywatch.analysis.veiled import find_markers, resolve, warm_patterns
+from envoywatch.analysis.veiled import clue_hits, find_markers, resolve, warm_patterns
 
 MAX_CHARS = 20_000  # longer texts are cut: a post, not a book, is what we judge
 MAX_SPANS = 50  # per country: a 100 KB post naming the US a thousand times keeps the first 50
@@ -37,6 +38,7 @@ NEAR = 16  # "some politicians in Washington", "美国个别政客": a named cou
 # score), with no friendly cue toward it, is taken as the post's target. Chosen on the dev split
 # of evaldata/targets and the demo's answer key; see docs/analysis-countries.md.
 TONE_TARGET = 0.35
+VEILED_MEMO = 8192  # posts with veiled references whose text scan a countries analyzer keeps
 KIND_CONFIDENCE = {"alias": 0.95, "cldr": 0.95, "compound": 0.9, "flag": 0.9, "leader": 0.85, "hashtag": 0.85}
 
 
@@ -59,22 +61,53 @@ def annotate_countries(
     """The `countries` entries and the sorted `targets` for one post."""
     text = (text or "")[:MAX_CHARS]
     sender, host = (sender or "").upper() or None, (host or "").upper() or None
-    mentions = (gazetteer or default_gazetteer()).find(text)
-    low = prepare(text)
-    ends = sentence_ends(normalise(text))
-    memo: list = []
+    return finish(explicit(text, sender, host, gazetteer or default_gazetteer()), text, sender, host, prior)
+
+
+@dataclass(slots=True)
+class Explicit:
+    """What a post says by itself: named countries with stances, veiled markers and clues.
+
+    Only the veiled references' resolution reads the account's prior, so re-resolving a post
+    with a new prior starts from here instead of scanning its text again.
+    """
+
+    entries: dict[str | None, dict[str, Any]]
+    markers: list
+    veiled_stance: Any  # the Stance of the veiled references, if any
+    low: str  # normalised, lower-cased text
+    clues: list  # clue_hits(low) when there are markers
+
+    def copy(self) -> Explicit:
+        """A copy whose entries can be changed without changing this one."""
+        entries = {code: {**e, "evidence": list(e["evidence"]), "spans": [list(x) for x in e["spans"]],
+                          "cues": list(e["cues"])} for code, e in self.entries.items()}
+        return Explicit(entries, self.markers, self.veiled_stance, self.low, self.clues)
+
+
+def explicit(text: str, sender: str | None, host: str | None, gz: Gazetteer) -> Explicit:
+    """Named countries, their stances and the veiled markers of a (cut) text; no prior needed."""
+    norm = normalise(text)
+    low = lower_keep_len(norm)
+    mentions = gz.find(text, norm, low)
+    memo: dict[str, Any] = {}
+
+    def ends() -> list[int]:
+        if "ends" not in memo:
+            memo["ends"] = sentence_ends(norm)
+        return memo["ends"]
 
     def cues() -> list:
-        if not memo:
-            memo.append(find_cues(low))
-        return memo[0]
+        if "cues" not in memo:
+            memo["cues"] = find_cues(low)
+        return memo["cues"]
 
-    markers = find_markers(text, ends, lambda: hostile_sentences(cues(), ends)) if text else []
+    markers = find_markers(text, ends, lambda: hostile_sentences(cues(), ends()), low) if text else []
     named = [m for m in mentions if m.code != sender and m.code not in NEVER_TARGETS]
     markers = [k for k in markers if not _named_nearby(k, named, text)]
     sites = [Site(m.code, m.start, m.end) for m in mentions]
     sites += [Site(VEILED, k.start, k.end) for k in markers]
-    st = stances(low, sites, sender, host, cues() if sites else [], ends)
+    st = stances(low, sites, sender, host, cues(), ends()) if sites else {}
     entries: dict[str | None, dict[str, Any]] = {}
     for m in mentions:
         _add_mention(entries, m, sender, host)
@@ -82,8 +115,15 @@ def annotate_countries(
         own = code == sender or code in NEVER_TARGETS or code in OWN_PARTS.get(sender or "", ())
         e["stance"] = "neutral" if own else decide(st[code], code == host)
         e["cues"] = st[code].cues[:6]
-    if markers:
-        _add_veiled(entries, text, markers, st.get(VEILED), sender, host, prior)
+    return Explicit(entries, markers, st.get(VEILED), low, clue_hits(low) if markers else [])
+
+
+def finish(ex: Explicit, text: str, sender: str | None, host: str | None, prior: dict[str, float] | None
+           ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Resolve the veiled references with the account's prior; the countries in text order, targets."""
+    entries = ex.entries
+    if ex.markers:
+        _add_veiled(entries, text, ex.markers, ex.veiled_stance, sender, host, prior, ex.clues)
     countries = sorted(entries.values(), key=lambda e: e["spans"][0][0])
     targets = sorted({e["code"] for e in countries if e["code"] and e["stance"] == "hostile"})
     return countries, targets
@@ -120,9 +160,9 @@ def _add_mention(entries: dict, m: Mention, sender: str | None, host: str | None
         e["spans"].append([m.start, m.end])
 
 
-def _add_veiled(entries, text, markers, st, sender, host, prior) -> None:
+def _add_veiled(entries, text, markers, st, sender, host, prior, hits=None) -> None:
     """Resolve the veiled references of a post into one entry (merged if the country is named)."""
-    res = resolve(text, prior, {sender, host})
+    res = resolve(text, prior, {sender, host}, hits)
     stance = decide(st, False, veiled=True) if st is not None else "hostile"
     evidence = list(dict.fromkeys(k.surface for k in markers)) + [f"clue: {c}" for c in res.clues]
     spans = [[k.start, k.end] for k in markers]
@@ -164,8 +204,24 @@ class CountriesAnalyzer(Analyzer):
         gz = getattr(self, "gazetteer", None) or default_gazetteer()
         for p, ann in zip(posts, anns, strict=True):
             prior = ctx.target_priors.get(p.account or "", {})
-            countries, _ = annotate_countries(p.text, p.sender, p.host, prior, gz)
+            text = (p.text or "")[:MAX_CHARS]
+            sender, host = (p.sender or "").upper() or None, (p.host or "").upper() or None
+            countries, _ = finish(self._explicit(text, sender, host, gz), text, sender, host, prior)
             ann["countries"], ann["targets"] = targets_by_tone(countries, ann.get("undiplomatic"))
+
+    def _explicit(self, text: str, sender: str | None, host: str | None, gz: Gazetteer) -> Explicit:
+        """`explicit`, remembered for posts with veiled references: `analyze` re-resolves exactly
+        those once the accounts' priors are known, and only the prior has changed by then."""
+        memo: dict[tuple, Explicit] = self.__dict__.setdefault("_veiled_memo", {})
+        key = (text, sender, host)
+        if key in memo:
+            return memo[key].copy()
+        ex = explicit(text, sender, host, gz)
+        if ex.markers:
+            if len(memo) >= VEILED_MEMO:
+                del memo[next(iter(memo))]  # the oldest
+            memo[key] = ex.copy()
+        return ex
 
 
 def targets_by_tone(countries: list[dict[str, Any]], undiplomatic: float | None

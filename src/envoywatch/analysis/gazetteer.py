@@ -47,6 +47,7 @@ def normalise(text: str) -> str:
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _CYR_RE = re.compile(f"[{CYR}]", re.IGNORECASE)
 _FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
+_FLAG_FIRST = "\U0001f1e6"
 _HASHTAG = re.compile(r"#(\w{3,60})")
 _CAMEL = re.compile(r"(?<=[a-zа-яәғқңөұүһі])(?=[A-ZА-ЯӘҒҚҢӨҰҮҺІ])")
 _SPLIT_WORDS = re.compile(r"[\s\-]+")
@@ -165,12 +166,15 @@ class Gazetteer:
         )
         self.han_re = re.compile(_first(self.han) + _trie_regex([list(k) for k in self.han]))
 
-    def find(self, text: str) -> list[Mention]:
-        """All country mentions in `text`, blockers removed, in text order."""
+    def find(self, text: str, t: str | None = None, low: str | None = None) -> list[Mention]:
+        """All country mentions in `text`, blockers removed, in text order.
+
+        `t` (the normalised text) and `low` (it lower-cased), when the caller has them already.
+        """
         if not text:
             return []
-        t = normalise(text)
-        low = lower_keep_len(t)
+        t = normalise(text) if t is None else t
+        low = lower_keep_len(t) if low is None else low
         out: list[Mention] = []
         out += self._scan(self.lat_re, text, self._lat_hit, low)
         out += self._scan(self.up_re, text, self._up_hit, t)
@@ -178,8 +182,10 @@ class Gazetteer:
             out += self._scan(self.cyr_re, text, self._cyr_hit, low)
         if _HAN.search(t):
             out += self._scan(self.han_re, text, lambda m: self.han.get(m.group(0), []), t)
-        out += _flags(t)
-        out += self._hashtags(t, out)
+        if max(t) >= _FLAG_FIRST:  # no regional-indicator letter, no flag: one pass in C
+            out += _flags(t)
+        if "#" in t:
+            out += self._hashtags(t, out)
         out.sort(key=lambda m: (m.start, m.end))
         return out
 

@@ -68,7 +68,8 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", (text or "")[: MAX_CHARS * 2]).lower().replace("ё", "е")
     text = _URL.sub(" url ", _HTML.sub(" ", text))
     text = _SPACED.sub(lambda m: re.sub(r"[.\-_* ]", "", m.group(0)), text)
-    text = _WORD.sub(lambda m: _unmask_word(m.group(0)), text)
+    if _CYR.search(text):  # only words with Cyrillic letters are unmasked
+        text = _WORD.sub(lambda m: _unmask_word(m.group(0)), text)
     return text[:MAX_CHARS]
 
 

@@ -123,14 +123,21 @@ class KeywordIndex:
 
     def hits(self, text: str) -> list[set[str]]:
         """The distinct stems' matched strings per topic, as the topic regexes would find them."""
-        t = text.lower()
         found: list[set[str]] = [set() for _ in range(self.n_topics)]
-        ends = [0] * self.n_topics
+        for j, hit in self.sparse_hits(text).items():
+            found[j] = hit
+        return found
+
+    def sparse_hits(self, text: str) -> dict[int, set[str]]:
+        """`hits` for the topics that have any (most posts name one or two topics, or none)."""
+        t = text.lower()
+        found: dict[int, set[str]] = {}
+        ends: dict[int, int] = {}
         for m in self.finder.finditer(t):
             p = m.start()
             for j, (_, hit) in self._at(t, p).items():
-                if p >= ends[j]:
-                    found[j].add(hit)
+                if p >= ends.get(j, 0):
+                    found.setdefault(j, set()).add(hit)
                     ends[j] = p + len(hit)
         return found
 
@@ -143,8 +150,11 @@ def _is_word(c: str) -> bool:
 def keyword_scores(texts: Sequence[str]) -> np.ndarray:
     """(n, topics) scores from distinct keyword hits: 1 - 0.5**hits."""
     index = taxonomy().index
-    rows = [[1.0 - 0.5 ** len(hits) for hits in index.hits((text or "")[:5000])] for text in texts]
-    return np.array(rows, np.float32).reshape(len(texts), index.n_topics)
+    out = np.zeros((len(texts), index.n_topics), np.float32)
+    for i, text in enumerate(texts):
+        for j, hits in index.sparse_hits((text or "")[:5000]).items():
+            out[i, j] = 1.0 - 0.5 ** len(hits)
+    return out
 
 
 HEAD_PATH = DATA_DIR / "topic_head.npz"
@@ -242,9 +252,14 @@ def combine(proba: np.ndarray | None, kw: np.ndarray) -> tuple[np.ndarray, np.nd
 def label(scores: np.ndarray, chosen: np.ndarray) -> list[tuple[list[str], dict[str, float]]]:
     ids = taxonomy().ids
     out = []
+    rounded: dict[tuple[float, ...], dict[str, float]] = {}  # keyword-only rows repeat: round each once
     for row, mask in zip(scores.tolist(), chosen.tolist(), strict=True):
         picked = sorted((j for j, on in enumerate(mask) if on), key=lambda j: -row[j])
-        out.append(([ids[j] for j in picked], {t: round(v, 3) for t, v in zip(ids, row, strict=True)}))
+        key = tuple(row)
+        named = rounded.get(key)
+        if named is None:
+            named = rounded[key] = {t: round(v, 3) for t, v in zip(ids, row, strict=True)}
+        out.append(([ids[j] for j in picked], dict(named)))
     return out
 
 

@@ -78,10 +78,15 @@ def lower_pattern(pattern: str) -> str:
 _ESCAPE_OR_TEXT = re.compile(r"\\.|[^\\]+", re.DOTALL)
 
 
-def find_markers(text: str, ends: list[int], hostile_sents: Callable[[], set[int]]) -> list[Marker]:
-    """Strong markers anywhere; weak ones ("some countries") in hostile sentences or with clues."""
+def find_markers(text: str, ends: list[int] | Callable[[], list[int]], hostile_sents: Callable[[], set[int]],
+                 low: str | None = None) -> list[Marker]:
+    """Strong markers anywhere; weak ones ("some countries") in hostile sentences or with clues.
+
+    `ends` (sentence ends) may be a function computing them, called only for a weak marker;
+    `low` is the lower-cased normalised text when the caller has it.
+    """
     rx, _, _, strong_clues = _data()
-    t = lower_keep_len(normalise(text))
+    t = lower_keep_len(normalise(text)) if low is None else low
     if not _nouns_rx().search(t):
         return []
     out: list[Marker] = []
@@ -91,6 +96,7 @@ def find_markers(text: str, ends: list[int], hostile_sents: Callable[[], set[int
         if not (g.get("s") or g.get("hs")):
             if hostile is None:
                 hostile = hostile_sents()
+                ends = ends() if callable(ends) else ends
             if bisect.bisect_right(ends, m.start()) not in hostile:
                 if has_clue is None:
                     has_clue = strong_clues.search(t) is not None
@@ -100,17 +106,26 @@ def find_markers(text: str, ends: list[int], hostile_sents: Callable[[], set[int
     return sorted(out, key=lambda m: m.start)
 
 
+def clue_hits(low: str) -> list[Clue]:
+    """The clues found in a lower-cased normalised text, in clue order (the text's part of `resolve`)."""
+    clues = _data()[1]
+    return [clues[i] for i in _clue_index().candidates(low) if clues[i].rx.search(low)]
+
+
 def resolve(
-    text: str, prior: dict[str, float] | None, exclude: set[str | None]
+    text: str, prior: dict[str, float] | None, exclude: set[str | None], hits: list[Clue] | None = None
 ) -> Resolution:
-    """The country a veiled reference means, from clues in the text and the account's prior."""
-    t = lower_keep_len(normalise(text))
+    """The country a veiled reference means, from clues in the text and the account's prior.
+
+    `hits` are the text's `clue_hits`, when known: only the prior changes between two resolutions
+    of the same post.
+    """
+    if hits is None:
+        hits = clue_hits(lower_keep_len(normalise(text)))
     scores: dict[str, float] = {}
     found: dict[str, list[str]] = {}
-    clues = _data()[1]
-    for i in _clue_index().candidates(t):
-        c = clues[i]
-        if c.code in exclude or not c.rx.search(t):
+    for c in hits:
+        if c.code in exclude:
             continue
         scores[c.code] = scores.get(c.code, 0.0) + c.weight
         found.setdefault(c.code, []).append(c.label)

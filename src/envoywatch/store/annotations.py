@@ -35,13 +35,14 @@ def _inputs_query():
 
 
 def _to_input(r) -> PostInput:
-    reply_to = str(r.parent_id) if r.parent_id is not None else r.in_reply_to
+    """A row of the inputs query (a tuple in its column order) as an analyzer input."""
+    pid, text, created_at, in_reply_to, platform, handle, watched, sender, host, parent_id, parent_handle = r
     return PostInput(
-        id=str(r.id), text=r.text or "", account=f"{r.platform}:{r.handle}",
-        sender=r.sending_country, host=r.host_country, created_at=as_utc(r.created_at),
-        in_reply_to=reply_to,
-        parent_account=f"{r.platform}:{r.parent_handle}" if r.parent_handle else None,
-        watched=bool(r.watched))
+        id=str(pid), text=text or "", account=f"{platform}:{handle}",
+        sender=sender, host=host, created_at=as_utc(created_at),
+        in_reply_to=str(parent_id) if parent_id is not None else in_reply_to,
+        parent_account=f"{platform}:{parent_handle}" if parent_handle else None,
+        watched=bool(watched))
 
 
 def count_pending(store: Store, version: str) -> int:
@@ -61,12 +62,39 @@ def pending_ids(store: Store, version: str) -> list[int]:
 
 
 def load_inputs(store: Store, ids: Sequence[int]) -> list[PostInput]:
+    """The analyzers' view of these posts, in the order of `ids` (unknown ids are left out)."""
     out: dict[int, PostInput] = {}
     with store.read() as conn:
         for i in range(0, len(ids), 500):
-            for r in conn.execute(_inputs_query().where(posts.c.id.in_(ids[i : i + 500]))):
-                out[r.id] = _to_input(r)
+            for r in _input_rows(conn, list(ids[i : i + 500])):
+                out[r[0]] = _to_input(r)
     return [out[i] for i in ids if i in out]
+
+
+def _input_rows(conn: Connection, ids: list[int]) -> list[tuple]:
+    """Rows of the inputs query for these ids. On SQLite and PostgreSQL the query is compiled
+    once and run on the driver's cursor: no per-row result processing (`as_utc` parses times)."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            where = f" WHERE posts.id IN ({', '.join('?' * len(ids))})"
+            return cur.execute(_inputs_sql(conn.dialect) + where, ids).fetchall()
+        finally:
+            cur.close()
+    if dialect == "postgresql":
+        with conn.connection.driver_connection.cursor() as cur:
+            return cur.execute(_inputs_sql(conn.dialect) + " WHERE posts.id = ANY(%s)", (ids,)).fetchall()
+    return [tuple(r) for r in conn.execute(_inputs_query().where(posts.c.id.in_(ids)))]
+
+
+_INPUTS_SQL: dict[str, str] = {}
+
+
+def _inputs_sql(dialect) -> str:
+    if dialect.name not in _INPUTS_SQL:
+        _INPUTS_SQL[dialect.name] = str(_inputs_query().compile(dialect=dialect))
+    return _INPUTS_SQL[dialect.name]
 
 
 def iter_inputs(store: Store, version: str, batch: int = 256) -> Iterator[list[PostInput]]:
