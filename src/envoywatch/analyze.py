@@ -11,7 +11,7 @@ from envoywatch.analysis.base import Context
 from envoywatch.analysis.embed import MODEL_NAME
 from envoywatch.analysis.pipeline import Pipeline, public
 from envoywatch.store import annotations as store_ann
-from envoywatch.store.db import Store
+from envoywatch.store.db import Store, bulk_pragmas
 
 Progress = Callable[[int, int], None]
 
@@ -86,6 +86,7 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
             inputs = store_ann.load_inputs(store, chunk)
             anns = pipe.run(inputs, ctx)
             with store.write() as conn:
+                bulk_pragmas(conn)  # as ingest: fewer WAL checkpoints (each one an fsync) on SQLite
                 store_ann.write_annotations(conn, anns, pipe.version)
                 if not fast:
                     cached = {int(p.id): ctx._cache[p.id] for p in inputs if p.id in ctx._cache}
