@@ -47,7 +47,8 @@ def normalise(text: str) -> str:
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _CYR_RE = re.compile(f"[{CYR}]", re.IGNORECASE)
 _FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
-_FLAG_FIRST = "\U0001f1e6"
+_FLAG_LETTER = re.compile("[\U0001f1e6-\U0001f1ff]")  # a bare class: searched by re's fast scan
+SEEN_FORMS = 50_000  # matched forms remembered per gazetteer (forgotten all at once past that)
 _HASHTAG = re.compile(r"#(\w{3,60})")
 _CAMEL = re.compile(r"(?<=[a-zа-яәғқңөұүһі])(?=[A-ZА-ЯӘҒҚҢӨҰҮҺІ])")
 _SPLIT_WORDS = re.compile(r"[\s\-]+")
@@ -136,6 +137,9 @@ class Gazetteer:
         for e in entries:
             self._index(e)
         self._compile()
+        # matched form -> its aliases: posts name the same few countries in the same few forms
+        self._lat_seen: dict[str, list[Alias]] = {}
+        self._cyr_seen: dict[str, list[Alias]] = {}
 
     def _index(self, e: Alias) -> None:
         s = normalise(e.surface).strip()
@@ -182,7 +186,7 @@ class Gazetteer:
             out += self._scan(self.cyr_re, text, self._cyr_hit, low)
         if _HAN.search(t):
             out += self._scan(self.han_re, text, lambda m: self.han.get(m.group(0), []), t)
-        if max(t) >= _FLAG_FIRST:  # no regional-indicator letter, no flag: one pass in C
+        if _FLAG_LETTER.search(t):  # most posts have no regional-indicator letter, so no flag
             out += _flags(t)
         if "#" in t:
             out += self._hashtags(t, out)
@@ -202,13 +206,29 @@ class Gazetteer:
         return found
 
     def _lat_hit(self, m: re.Match[str]) -> list[Alias]:
-        return self.lat.get(_lat_key(m.group(1)), [])
+        form = m.group(1)
+        hit = self._lat_seen.get(form)
+        if hit is None:
+            if len(self._lat_seen) >= SEEN_FORMS:
+                self._lat_seen.clear()
+            hit = self._lat_seen[form] = self.lat.get(_lat_key(form), [])
+        return hit
 
     def _up_hit(self, m: re.Match[str]) -> list[Alias]:
         return self.lat_upper.get(m.group(1), [])
 
     def _cyr_hit(self, m: re.Match[str]) -> list[Alias]:
-        words = [w for w in _SPLIT_WORDS.split(m.group(0).lower()) if w]
+        """The aliases of a Cyrillic match (longest stems), remembered per matched form."""
+        form = m.group(0)
+        hit = self._cyr_seen.get(form)
+        if hit is None:
+            if len(self._cyr_seen) >= SEEN_FORMS:
+                self._cyr_seen.clear()
+            hit = self._cyr_seen[form] = self._cyr_aliases(form)
+        return hit
+
+    def _cyr_aliases(self, form: str) -> list[Alias]:
+        words = [w for w in _SPLIT_WORDS.split(form.lower()) if w]
         best: tuple[int, list[Alias]] = (0, [])
         first = words[0]
         for cut in range(len(first), 1, -1):

@@ -90,11 +90,14 @@ class KeywordIndex:
 
         self.longest = re.compile(trie_pattern(list(self.literal)))
         self.any_pattern = re.compile("|".join(f"(?:{rx.pattern})" for _, _, rx, _ in self.patterns) or "(?!)")
-        self.finder = self._finder()
+        self.word_finder, self.cjk_finder = self._finders()
+        # CJK stems all hold a CJK character: a text without one is not searched for them
+        self.cjk_always = any(cjk for _, _, _, cjk in self.patterns)
 
-    def _finder(self) -> re.Pattern[str]:
+    def _finders(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
         """Zero-width matches where a stem may start: word stems at word starts, CJK ones anywhere."""
         from envoywatch.analysis.gazetteer import trie_pattern
+        from envoywatch.analysis.patterns import with_first_char_guard
 
         word = [k for k, v in self.literal.items() if any(not c for _, _, c in v)]
         anywhere = [k for k, v in self.literal.items() if any(c for _, _, c in v)]
@@ -102,9 +105,18 @@ class KeywordIndex:
         word_alts += [f"(?:{rx.pattern})" for _, _, rx, cjk in self.patterns if not cjk]
         any_alts = [trie_pattern(anywhere)] if anywhere else []
         any_alts += [f"(?:{rx.pattern})" for _, _, rx, cjk in self.patterns if cjk]
-        parts = [r"(?<!\w)(?=\w)(?=" + "|".join(word_alts) + ")"] if word_alts else []
-        parts += ["(?=" + "|".join(any_alts) + ")"] if any_alts else []
-        return re.compile("|".join(parts) or "(?!)")
+        # The first-character guard after the word-start test: a word start no stem begins with
+        # fails there, before the trie.
+        word_rx = r"(?<!\w)(?=\w)" + "(?=" + with_first_char_guard("|".join(word_alts)) + ")" if word_alts else None
+        cjk_rx = "(?=" + "|".join(any_alts) + ")" if any_alts else None
+        return (re.compile(word_rx) if word_rx else None), (re.compile(cjk_rx) if cjk_rx else None)
+
+    def positions(self, t: str) -> list[int]:
+        """Where some stem may start in a lower-cased text, in text order."""
+        out = [m.start() for m in self.word_finder.finditer(t)] if self.word_finder else []
+        if self.cjk_finder and (self.cjk_always or CJK.search(t)):
+            out = sorted(set(out).union(m.start() for m in self.cjk_finder.finditer(t)))
+        return out
 
     def _at(self, t: str, p: int) -> dict[int, tuple[int, str]]:
         """topic -> (rank, matched string) of its first-ranked stem matching at position p."""
@@ -133,8 +145,7 @@ class KeywordIndex:
         t = text.lower()
         found: dict[int, set[str]] = {}
         ends: dict[int, int] = {}
-        for m in self.finder.finditer(t):
-            p = m.start()
+        for p in self.positions(t):
             for j, (_, hit) in self._at(t, p).items():
                 if p >= ends.get(j, 0):
                     found.setdefault(j, set()).add(hit)
