@@ -6,8 +6,9 @@ workspace. Full mode (`analyze`, every analyzer, embeddings stored) is reported 
 embedding the same texts with the bare encoder in the same process (goal >= 0.7); fast mode
 (`analyze --fast`, no embeddings) in posts/s (goal >= 2,000). A per-stage profile says where
 the non-encoder time goes.
+Fast mode is also run on a local Dask cluster (`analyze --fast --dask local:2`) against one process.
 Run: OMP_NUM_THREADS=1 nice -n 15 .venv/bin/python benchmarks/bench_annotate.py \
-         [--posts 1000] [--fast-posts 10000] [--db URL]
+         [--posts 1000] [--fast-posts 10000] [--db URL] [--dask-workers 2]
 Writes benchmarks/results/annotate.json (annotate_pg.json with --db postgresql://...).
 """
 
@@ -276,6 +277,38 @@ def real_tweets_encoder(n: int = 156) -> dict | None:
             "encoder_tweets_per_cpu_s": round(len(texts) / cpu, 2)}
 
 
+def fast_on_dask(n: int, db: str | None, workers: int) -> dict:
+    """`analyze --fast --dask local:N` on the same posts: cluster start and warm-up apart from the
+    steady-state run (tasks on the workers, veiled references re-resolved in this process)."""
+    from dask.distributed import Client
+
+    from envoywatch.distributed import analyze_on_dask, local_cluster, warm
+    from envoywatch.store import open_store
+
+    url = workspace(n, db, name="annotate-fast-dask")
+    t0 = time.perf_counter()
+    cluster = local_cluster(workers)
+    client = Client(cluster)
+    try:
+        warm(client, fast=True)
+        from envoywatch.analysis.pipeline import current_version
+        from envoywatch.analyze import prior_readers
+
+        current_version(), prior_readers()  # the coordinator's imports and countries set-up
+        started = time.perf_counter() - t0
+        store = open_store(url)
+        t1, c1 = time.perf_counter(), time.process_time()
+        res = analyze_on_dask(store, fast=True, detect_events=False, client=client)
+        steady, coordinator_cpu = time.perf_counter() - t1, time.process_time() - c1
+        store.close()
+    finally:
+        client.close()
+        cluster.close()
+    return {"workers": workers, "cluster_start_and_warm_s": round(started, 1), "steady_s": round(steady, 2),
+            "coordinator_cpu_s": round(coordinator_cpu, 2), "annotated": res["annotated"],
+            "tasks": res["tasks"], "chunk": res["chunk"], "posts_per_s": round(res["annotated"] / steady)}
+
+
 def warm_pipeline():
     """Set up the pipeline and load every model, as a Dask worker does before its first task."""
     from envoywatch.distributed import _pipeline, warm_worker
@@ -290,6 +323,8 @@ def main() -> None:
     ap.add_argument("--posts", type=int, default=1000, help="posts for full mode and the bare encoder")
     ap.add_argument("--fast-posts", type=int, default=10000, help="posts for fast mode")
     ap.add_argument("--db", help="PostgreSQL URL to run on instead of a SQLite file (its schema is reset)")
+    ap.add_argument("--dask-workers", type=int, default=2, help="also run fast mode on a local Dask cluster "
+                    "of this many workers (0: skip)")
     args = ap.parse_args()
     load = os.getloadavg()[0]
     pipe, warm = warm_pipeline()
@@ -300,6 +335,9 @@ def main() -> None:
     fdb = workspace(args.fast_posts, args.db, name="annotate-fast")
     fast_s, n_fast, fast_prof = run_analyze(fdb, True, pipe)
     enc_rate, full_rate, fast_rate = n_enc / enc_s, n_full / full_s, n_fast / fast_s
+    dask = fast_on_dask(args.fast_posts, args.db, args.dask_workers) if args.dask_workers else None
+    if dask:
+        dask["ratio_to_one_process"] = round(dask["posts_per_s"] / fast_rate, 2)
     save("annotate_pg" if args.db and not args.db.endswith(".db") else "annotate", {
         "command": command_line(),
         "workload": f"{args.posts} generated posts (full) / {args.fast_posts} (fast) in en, ru, kk, zh, es "
@@ -321,6 +359,7 @@ def main() -> None:
         "fast_mode_posts_per_s": round(fast_rate),
         "fast_mode_posts_per_cpu_s": round(n_fast / fast_prof["cpu_s"]),
         "goal_fast_posts_per_s": 2000,
+        "fast_mode_on_dask": dask,
         "profile_full_seconds": full_prof,
         "profile_fast_seconds": fast_prof,
     })

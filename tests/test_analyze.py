@@ -63,3 +63,24 @@ def test_post_without_stored_annotation_gets_the_whole_pipeline(tmp_path) -> Non
     assert reresolve_ids(store, pipe, [1, 2, 3], fast=True) == 3
     assert set(_rows(store)["annotations"]) == {1, 2, 3}
     store.close()
+
+
+def test_reresolve_without_a_pipeline_equals_reresolve_with_one(tmp_path) -> None:
+    """A Dask coordinator re-resolves with the prior readers alone; the rows are the same."""
+    from envoywatch.analyze import prior_readers, reresolve_ids
+
+    stores = []
+    for name in ("with.db", "without.db"):
+        store = open_store(str(tmp_path / name))
+        _fill(store)
+        pipe = Pipeline()
+        annotate_ids(store, pipe, store_ann.pending_ids(store, pipe.version), fast=True)
+        stores.append(store)
+    veiled = store_ann.veiled_post_ids(stores[0])
+    assert veiled and veiled == store_ann.veiled_post_ids(stores[1])
+    assert reresolve_ids(stores[0], Pipeline(), veiled, fast=True) == len(veiled)
+    assert reresolve_ids(stores[1], None, veiled, fast=True) == len(veiled)
+    assert _rows(stores[0]) == _rows(stores[1])
+    assert [a.name for a in prior_readers()] == ["countries"]
+    for store in stores:
+        store.close()

@@ -128,10 +128,9 @@ def analyze_on_dask(store: Store, address: str | None = None, fast: bool = False
         done, tasks = _run_tasks(own, task, url, ids, fast, chunk)
         veiled = store_ann.veiled_post_ids(store) if done else []
         if veiled:  # cheap (prior readers over stored annotations): done here, not shipped out
-            from envoywatch.analysis.pipeline import Pipeline
             from envoywatch.analyze import reresolve_ids
 
-            reresolve_ids(store, Pipeline(), veiled, fast)
+            reresolve_ids(store, None, veiled, fast)  # sets up the prior readers only, not every model
     finally:
         if client is None:
             own.close()
