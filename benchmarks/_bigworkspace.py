@@ -400,7 +400,8 @@ def _load_chunk(ld: Loader, lay: dict, vocab, c: int, now: str) -> None:
     rows = chunk_rows(lay, vocab, c, ld.pg, now)
     first = 1 + c * CHUNK * (1 + REPLIES_PER_POST)
     ld.begin()
-    for table, col in (("annotations", "post_id"), ("mentions", "post_id"), ("post_labels", "post_id"),
+    for table, col in (("story_countries", "post_id"), ("story_posts", "post_id"), ("annotations", "post_id"),
+                       ("mentions", "post_id"), ("post_labels", "post_id"),
                        ("posts", "id")):  # a chunk committed before its progress was saved
         ld.sql(f"DELETE FROM {table} WHERE {col} >= {first}")
     ld.insert("posts", POST_COLS, rows["posts"])
@@ -432,6 +433,19 @@ def _finish(ld: Loader, lay: dict, prog: dict, now: str, log) -> None:
                "INSERT INTO posts_fts(rowid, text) VALUES (new.id, new.text); END")
         ld.sql("ANALYZE")
     log(f"indexes, events, full text and statistics in {time.perf_counter() - t0:.0f} s")
+    story_sums(ld.url, log)
+
+
+def story_sums(url: str, log) -> None:
+    """What the story sums (per post, country and account-week), counted once from the loaded annotations."""
+    from envoywatch.store import aggregates, open_store
+
+    t0 = time.perf_counter()
+    store = open_store(url)
+    with store.write() as conn:
+        aggregates.backfill(conn)
+    store.close()
+    log(f"story sums in {time.perf_counter() - t0:.0f} s")
 
 
 def load_events(ld: Loader, lay: dict, now: str) -> None:

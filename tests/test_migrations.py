@@ -1,4 +1,4 @@
-"""Migration 0005 on both engines: the deferred-index record comes and goes with its revision."""
+"""Migrations on both engines: 0005 (deferred-index record) and 0006 (the story sums and their backfill)."""
 
 from __future__ import annotations
 
@@ -27,4 +27,43 @@ def test_0005_down_and_up_again_keeps_the_posts_indexes(db_url):
     with store.engine.connect() as conn:
         names = {ix["name"] for ix in inspect(conn).get_indexes("posts")}
     assert {"ix_posts_created_at", "ix_posts_kind_created_at"} <= names
+    store.close()
+
+
+def test_0006_backfills_the_story_sums_as_refresh_keeps_them(db_url):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+    from test_events import T0, Workspace
+
+    from envoywatch.store import aggregates
+    from envoywatch.store.schema import story_countries, story_posts, story_weeks
+
+    store = open_store(db_url)
+    ws = Workspace(store)
+    acc = ws.account("x", "migrated", ws.actor("Embassy of Migrland"))
+    ids = [ws.post(acc, f"post {i}", T0 + timedelta(days=i), ann={
+        "lang": "en", "targets": ["US"] if i % 2 else [],
+        "countries": [{"code": "US", "stance": "hostile" if i % 2 else "neutral", "veiled": i == 3}]})[0]
+        for i in range(12)]
+    ws.post(acc, "post 5", T0 + timedelta(days=5, minutes=4), ann={"lang": "en"})  # a forwarded copy
+
+    def rows():
+        with store.engine.connect() as conn:
+            return [sorted(tuple(r) for r in conn.execute(select(t))) for t in (story_posts, story_countries,
+                                                                                story_weeks)]
+
+    with store.write() as conn:
+        aggregates.refresh(conn, ids + [ids[-1] + 1])
+    kept = rows()
+    assert len(kept[0]) == 13 and sum(r[-1] for r in kept[0]) == 1 and len(kept[1]) == 12
+    cfg = alembic_config()
+    with store.write() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    assert "story_weeks" not in _tables(store)
+    upgrade(store)
+    assert rows() == kept
+    with store.engine.connect() as conn:
+        assert "ix_posts_own_account_id_created_at" in {ix["name"] for ix in inspect(conn).get_indexes("posts")}
     store.close()

@@ -50,8 +50,8 @@ def summarize_targets(
         n += 1
         codes = _codes(item)
         tg = set(item.get("targets") or ())
-        mentions.update(codes)
-        targets.update(tg)
+        mentions.update(sorted(codes))  # countries first named in the same post: alphabetical, not set order
+        targets.update(sorted(tg))
         when = _when(item.get("created_at"))
         if when is not None:
             first = when if first is None or when < first else first
@@ -86,3 +86,40 @@ def summarize_targets(
         ],
     }
 
+
+
+def post_keys(lang: str | None, countries: list, targets: list, sender: str | None, host: str | None) -> list[str]:
+    """What one post adds to the sums `summarize_counts` reads (as `store.aggregates` counts it in SQL)."""
+    codes = {c["code"] for c in countries or () if c.get("code")}
+    tg = set(targets or ())
+    concerns_host = bool(host) and (host in codes or host in tg)
+    keys = ["n", f"l:{lang or 'und'}", *(f"m:{c}" for c in codes), *(f"t:{t}" for t in tg)]
+    flags = {"tg": bool(tg), "h": concerns_host, "hs": concerns_host or (bool(sender) and sender in codes),
+             "x": bool(tg - {host, sender}),
+             "vh": any(c.get("veiled") and c.get("stance") == "hostile" for c in countries or ())}
+    return keys + [k for k, on in flags.items() if on]
+
+
+def summarize_counts(n: Mapping[str, int], ordered, examples: Mapping[str, list[str]], sender: str | None,
+                     host: str | None, period: tuple, top: int = 10) -> dict[str, Any]:
+    """`summarize_targets`' answer from sums: `n` per key of `post_keys`, `ordered(prefix)` giving (value, count)
+    most first in order of first appearance, the example ids of each top target, and the first and last dates."""
+    posts = n.get("n", 0)
+    share = (lambda k: round(k / posts, 4)) if posts else (lambda k: 0.0)
+    first, last = period
+    targets = ordered("t:")
+    return {
+        "posts": posts, "sender": sender, "host": host,
+        "period": {"from": first.isoformat() if first else None, "to": last.isoformat() if last else None},
+        "mention_share": {c: share(k) for c, k in ordered("m:")},
+        "target_share": {c: share(k) for c, k in targets},
+        "host_relevance": {
+            "host_share": share(n.get("h", 0)),
+            "host_or_sender_share": share(n.get("hs", 0)),
+            "third_country_target_share": share(n.get("x", 0)),
+            "posts_with_targets_share": share(n.get("tg", 0)),
+        },
+        "veiled_target_share": share(n.get("vh", 0)),
+        "top_targets": [{"code": c, "posts": k, "share": share(k), "examples": list(examples.get(c, []))}
+                        for c, k in targets[:top]],
+    }

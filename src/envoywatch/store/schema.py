@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -91,6 +92,9 @@ posts = Table(
     Index(None, "platform", "in_reply_to"),
     Index(None, "created_at"),
     Index(None, "kind", "created_at"),  # the kind filter: quotes are 1 row in 150 (0004)
+    # an account's own posts (not replies), counted from the index alone (0006)
+    Index("ix_posts_own_account_id_created_at", "account_id", "created_at",
+          sqlite_where=text("kind != 'reply'"), postgresql_where=text("kind != 'reply'")),
 )
 
 media = Table(
@@ -256,4 +260,59 @@ deferred_indexes = Table(
     metadata,
     Column("name", String(100), primary_key=True),
     Column("dropped_at", DateTime(timezone=True), nullable=False),
+)
+
+# What the story counts of each annotated own post (not a reply, dated), kept by store.aggregates when
+# annotations are written (0006). A row goes with its annotation (cascade), so a missing row is seen.
+story_posts = Table(
+    "story_posts",
+    metadata,
+    Column("post_id", Integer, ForeignKey("annotations.post_id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    Column("account_id", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("week", String(10), nullable=False),  # the Monday of its UTC week, YYYY-MM-DD
+    Column("lang", String),  # the annotation's language, else the platform's
+    Column("veiled", Boolean, nullable=False),  # names a country only by allusion
+    Column("veiled_hostile", Boolean, nullable=False),
+    Column("forward", Boolean, nullable=False),  # the same account posted the same text up to 10 minutes before
+    Index(None, "account_id", "created_at"),
+    Index(None, "account_id", "veiled", "created_at"),
+    Index(None, "account_id", "forward", "created_at"),
+)
+
+# Countries each of those posts names (`mentioned`) or attacks (`targeted`), one row per country.
+story_countries = Table(
+    "story_countries",
+    metadata,
+    Column("post_id", Integer, ForeignKey("story_posts.post_id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    Column("code", String, primary_key=True),
+    Column("account_id", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("mentioned", Boolean, nullable=False),
+    Column("targeted", Boolean, nullable=False),
+    Index(None, "account_id", "code", "targeted", "created_at"),
+)
+
+# Per account and UTC week, how many of those posts carry each key (posts, a language, a country named
+# or attacked, host relevance), and the first of them in time order (for the order of equal counts).
+story_weeks = Table(
+    "story_weeks",
+    metadata,
+    Column("account_id", Integer, primary_key=True, autoincrement=False),
+    Column("week", String(10), primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("first_at", DateTime(timezone=True), nullable=False),
+    Column("first_id", Integer, nullable=False),
+)
+
+# The sending and host country each account's week figures were counted with (its actor's, upper case).
+story_accounts = Table(
+    "story_accounts",
+    metadata,
+    Column("account_id", Integer, primary_key=True, autoincrement=False),
+    Column("sender", String(2)),
+    Column("host", String(2)),
 )

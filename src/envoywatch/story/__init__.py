@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import String, Text, and_, cast, func, or_, select, type_coerce
+from sqlalchemy import Text, and_, cast, func, or_, select
 
 from envoywatch.queries import evidence_refs, list_events
 from envoywatch.store.db import Store
-from envoywatch.store.schema import accounts, actors, annotations, events, posts
+from envoywatch.store.schema import accounts, actors, events
+from envoywatch.story.reading import StoryPost, read_posts
 from envoywatch.story.render import narrative, render_html, render_markdown, render_text
-from envoywatch.timeutil import as_utc, iso
+from envoywatch.story.sums import summarize
+from envoywatch.timeutil import iso
 
 PLATFORMS = ("x", "facebook", "instagram", "telegram", "bluesky", "mastodon", "web")
 
@@ -59,69 +59,6 @@ def _unknown(conn, who: str) -> str:
                                                 .where(accounts.c.watched.is_(True)))]
     close = difflib.get_close_matches(who, names + keys, n=5, cutoff=0.4) or (names + keys)[:5]
     return f"no actor or account named {who!r}; close names: {', '.join(close) or 'none (empty workspace)'}"
-
-
-@dataclass(slots=True)
-class StoryPost:
-    """What the story reads of one post: only the annotation fields it writes about, not the whole annotation."""
-
-    id: int
-    account_id: int
-    created_at: datetime
-    text: str
-    lang: str | None
-    countries: list
-    targets: list
-
-
-def _posts(store: Store, ids: list[int], date_from, date_to) -> list[StoryPost]:
-    """The accounts' own posts in time order, with only the annotation fields the story writes about
-    (parsing every whole annotation took seconds for an actor with 40,000 posts)."""
-    q = (select(posts.c.id, posts.c.account_id, *_story_fields(store.dialect))
-         .select_from(posts.outerjoin(annotations, annotations.c.post_id == posts.c.id))
-         .where(posts.c.account_id.in_(ids), posts.c.kind != "reply", posts.c.created_at.is_not(None))
-         .order_by(posts.c.created_at, posts.c.id))
-    if date_from:
-        q = q.where(posts.c.created_at >= as_utc(date_from))
-    if date_to:
-        q = q.where(posts.c.created_at < as_utc(date_to))
-    with store.read() as conn:
-        if store.dialect == "sqlite":  # dates as stored (naive UTC text), the three fields as one JSON array
-            rows = [StoryPost(i, acc, as_utc(ts), txt or "", *_fields(lang, orjson.loads(ann) if ann else None))
-                    for i, acc, ts, txt, lang, ann in conn.execute(q)]
-        else:
-            rows = [StoryPost(i, acc, as_utc(ts), txt or "", *_fields(lang, (ann_lang, countries, tg)))
-                    for i, acc, ts, txt, lang, ann_lang, countries, tg in conn.execute(q)]
-    return _without_forwards(rows)
-
-
-def _story_fields(dialect: str) -> tuple:
-    """Date, text, platform language and the annotation's language, countries and targets."""
-    data = annotations.c.data
-    if dialect == "sqlite":  # one JSON parse per post in SQLite instead of three, one orjson.loads in Python
-        return (type_coerce(posts.c.created_at, String), posts.c.text, posts.c.lang,
-                type_coerce(func.json_extract(data, "$.lang", "$.countries", "$.targets"), String))
-    return (posts.c.created_at, posts.c.text, posts.c.lang, data["lang"].as_string(), data["countries"],
-            data["targets"])
-
-
-def _fields(lang: str | None, ann) -> tuple:
-    """(language, countries, targets) as the story reads them: the annotation's language first."""
-    ann_lang, countries, targets = ann or (None, None, None)
-    return ann_lang or lang, countries or [], targets or []
-
-
-def _without_forwards(rows: list[StoryPost]) -> list[StoryPost]:
-    """Drop a channel's auto-forwarded copy: the same account and text within ten minutes."""
-    last: dict[tuple[int, str], datetime] = {}
-    out = []
-    for r in rows:
-        key = (r.account_id, r.text)
-        if key in last and (r.created_at - last[key]).total_seconds() <= 600:
-            continue
-        last[key] = r.created_at
-        out.append(r)
-    return out
 
 
 def frequency(rows: list[StoryPost], keys: dict[int, str]) -> dict[str, Any]:
@@ -189,22 +126,33 @@ def _events_for(store: Store, accs: list, keys: set[str], actor: dict | None, da
     return found
 
 
+def _figures(store: Store, keys: dict[int, str], actor: dict | None, date_from, date_to) -> dict[str, Any]:
+    """Frequency, targets, veiled posts and first and last post: from the week sums when they answer
+    exactly (see `story.sums`), else by reading every post of the period."""
+    fast = summarize(store, keys, actor, date_from, date_to)
+    if fast is not None:
+        return fast
+    rows = read_posts(store, list(keys), date_from, date_to)
+    return {"frequency": frequency(rows, keys), "veiled_rows": rows,
+            "targets": targets(rows, actor and actor["sending_country"], actor and actor["host_country"]),
+            "first": rows[0].created_at if rows else None, "last": rows[-1].created_at if rows else None}
+
+
 def build_story(store: Store, who: str, date_from: datetime | None = None,
                 date_to: datetime | None = None) -> dict[str, Any]:
     """Everything the story says about `who` (actor name, "platform:handle" or handle) in the period."""
     actor, accs = resolve(store, who)
     keys = {a.id: f"{a.platform}:{a.handle}" for a in accs}
-    rows = _posts(store, list(keys), date_from, date_to)
+    figures = _figures(store, keys, actor, date_from, date_to)
     evs = _events_for(store, accs, set(keys.values()), actor, date_from, date_to)
     story = {
         "who": who, "actor": actor,
         "accounts": [{"account": keys[a.id], "url": a.url, "display_name": a.display_name,
                       "watched": bool(a.watched)} for a in accs],
-        "period": {"from": iso(date_from) or (iso(rows[0].created_at) if rows else None),
-                   "to": iso(date_to) or (iso(rows[-1].created_at) if rows else None)},
-        "frequency": frequency(rows, keys),
-        "targets": targets(rows, actor and actor["sending_country"], actor and actor["host_country"]),
-        "veiled": veiled(rows),
+        "period": {"from": iso(date_from) or iso(figures["first"]), "to": iso(date_to) or iso(figures["last"])},
+        "frequency": figures["frequency"],
+        "targets": figures["targets"],
+        "veiled": veiled(figures["veiled_rows"]),
         "crossposts": [e for e in evs if e["type"] == "crosspost"],
         "backlash": [e for e in evs if e["type"] == "backlash"],
         "block_reports": [e for e in evs if e["type"] == "block_reports"],
@@ -214,7 +162,7 @@ def build_story(store: Store, who: str, date_from: datetime | None = None,
     }
     story["blocked_people"] = len({p["reporter"] for e in story["block_reports"] for p in e.get("people", [])})
     story["blocked_people_mission"] = _mission_blocked(store, actor, date_from, date_to)
-    _attach_refs(store, story, rows)
+    _attach_refs(store, story)
     story["narrative"] = narrative(story)
     return story
 
@@ -235,7 +183,7 @@ def _mission_blocked(store: Store, actor: dict | None, date_from, date_to) -> di
             "people": len(people), "accounts": sorted({e["account"] for e in evs})}
 
 
-def _attach_refs(store: Store, story: dict, rows: list[StoryPost]) -> None:
+def _attach_refs(store: Store, story: dict) -> None:
     """Replace bare post ids in targets and veiled posts by evidence refs (platform id, url)."""
     ids = [int(i) for t in story["targets"].get("top_targets", []) for i in t.get("examples", [])]
     ids += [v["post"] for v in story["veiled"]]

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from envoywatch.events.base import Event, save_events
-from envoywatch.store import fts
+from envoywatch.store import aggregates, fts
 from envoywatch.store.annotations import write_annotations
 from envoywatch.store.db import Store
 from envoywatch.store.schema import accounts, actors, posts
@@ -94,6 +94,7 @@ def build_sample(store: Store, weeks: int = 12, replies_per_week: int = 6, xss: 
         fts.sync(conn)  # the writer indexes new posts for search in bulk; so must direct inserts
     with store.write() as conn:
         write_annotations(conn, anns, VERSION)
+        aggregates.refresh(conn, [int(a["id"]) for a in anns])  # what the story sums, as analyze keeps it
     _sample_events(store, ids, weeks)
     return ids
 

@@ -1,0 +1,228 @@
+"""The story's figures from the week sums `store.aggregates` keeps, the same as counting every post.
+
+Full UTC weeks of the period come from `story_weeks` (a few hundred rows for the busiest actor instead
+of 44,000 annotations); the partial weeks at its edges, the veiled posts and the evidence posts are
+read post by post. The sums are used only when they are known to be exact: every own post of the
+period has its story row, the week sums add up to those rows, the accounts were counted with the
+story's sending and host country, and no post of the period may be an auto-forwarded copy. Otherwise
+`summarize` returns None and the story counts the posts one by one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, literal_column, or_, select, true, union_all
+
+from envoywatch.analysis.relevance import EXAMPLES, post_keys, summarize_counts
+from envoywatch.store.db import Store
+from envoywatch.store.schema import posts, story_accounts, story_countries, story_posts, story_weeks
+from envoywatch.story.reading import StoryPost, read_posts
+from envoywatch.timeutil import as_utc
+
+UTC_MIDNIGHT = time(0, 0)
+
+
+def _monday(d: datetime) -> date:
+    return (d - timedelta(days=d.weekday())).date()
+
+
+def _at(day: date) -> datetime:
+    return as_utc(datetime.combine(day, UTC_MIDNIGHT))
+
+
+def split(lo: datetime | None, hi: datetime | None) -> tuple[str | None, str | None, list[tuple]]:
+    """The full weeks [wlo, whi) of the period (None: unbounded) and the partial edges read post by post."""
+    wlo = None if lo is None else _monday(lo) + timedelta(days=0 if lo == _at(_monday(lo)) else 7)
+    whi = None if hi is None else _monday(hi)
+    if wlo is not None and whi is not None and wlo >= whi:
+        return "", "", [(lo, hi)]  # no full week: all of it post by post
+    edges = []
+    if lo is not None and lo < _at(wlo):
+        edges.append((lo, _at(wlo)))
+    if hi is not None and _at(whi) < hi:
+        edges.append((_at(whi), hi))
+    return (wlo and wlo.isoformat()), (whi and whi.isoformat()), edges
+
+
+def _day(week: str | None) -> datetime | None:
+    return None if week is None else _at(date.fromisoformat(week))
+
+
+def _between(col, lo, hi) -> list:
+    return ([col >= lo] if lo is not None else []) + ([col < hi] if hi is not None else [])
+
+
+def _weeks_where(ids: list[int], wlo: str | None, whi: str | None) -> list:
+    return [story_weeks.c.account_id.in_(ids), *_between(story_weeks.c.week, wlo, whi)]
+
+
+def _trusted(conn, ids: list[int], pair: tuple, lo, hi, wlo, whi) -> bool:
+    """Whether the sums answer exactly: complete, consistent, same countries, no forwarded copy."""
+    counted = {tuple(r[1:]) for r in conn.execute(
+        select(story_accounts).where(story_accounts.c.account_id.in_(ids)))}
+    if counted - {pair}:
+        return False
+    own = select(func.count()).select_from(posts).where(
+        posts.c.account_id.in_(ids), literal_column("posts.kind != 'reply'"), posts.c.created_at.is_not(None),
+        *_between(posts.c.created_at, lo, hi))
+    mine = select(func.count()).select_from(story_posts).where(
+        story_posts.c.account_id.in_(ids), *_between(story_posts.c.created_at, lo, hi))
+    if conn.execute(own).scalar_one() != conn.execute(mine).scalar_one():
+        return False
+    fwd = select(story_posts.c.post_id).where(story_posts.c.account_id.in_(ids), story_posts.c.forward == true(),
+                                              *_between(story_posts.c.created_at, lo, hi)).limit(1)
+    if conn.execute(fwd).first() is not None:
+        return False
+    if wlo == "" and whi == "":
+        return True
+    in_weeks = conn.execute(select(func.count()).select_from(story_posts).where(
+        story_posts.c.account_id.in_(ids), *_between(story_posts.c.created_at, _day(wlo), _day(whi)))).scalar_one()
+    summed = conn.execute(select(func.coalesce(func.sum(story_weeks.c.n), 0)).where(
+        *_weeks_where(ids, wlo, whi), story_weeks.c.key == "n")).scalar_one()
+    return in_weeks == summed
+
+
+class Sums:
+    """Counts per key with the first post (time, id) carrying each; ties in counts keep that order."""
+
+    def __init__(self) -> None:
+        self.n: Counter[str] = Counter()
+        self.first: dict[str, tuple[datetime, int | None]] = {}
+
+    def add(self, key: str, n: int, first: tuple[datetime, int | None]) -> None:
+        self.n[key] += n
+        if key not in self.first or _before(first, self.first[key]):
+            self.first[key] = first
+
+    def ordered(self, prefix: str, resolve) -> list[tuple[str, int]]:
+        """(value, count) of the keys with this prefix, most first, ties by first appearance."""
+        keys = [k for k in self.n if k.startswith(prefix)]
+        at = Counter((self.n[k], self.first[k][0]) for k in keys)
+        for k in keys:  # equal counts and first dates: the first post's id decides
+            if self.first[k][1] is None and at[(self.n[k], self.first[k][0])] > 1:
+                self.first[k] = (self.first[k][0], resolve(k, self.first[k][0]))
+        keys.sort(key=lambda k: (-self.n[k], self.first[k][0], self.first[k][1] or 0, k))
+        return [(k[len(prefix):], self.n[k]) for k in keys]
+
+
+def _before(a: tuple, b: tuple) -> bool:
+    """Earlier in time order; a week's first id is looked up only when needed (edges and weeks never share a time)."""
+    return (a[0], -1 if a[1] is None else a[1]) < (b[0], -1 if b[1] is None else b[1])
+
+
+def _week_sums(conn, ids: list[int], wlo, whi, sums: Sums) -> Counter[tuple[int, str]]:
+    """Add the full weeks' sums per key; returns posts per (account, week)."""
+    w = _weeks_where(ids, wlo, whi)
+    q = select(story_weeks.c.key, func.sum(story_weeks.c.n), func.min(story_weeks.c.first_at)).where(*w).group_by(
+        story_weeks.c.key)
+    for key, n, first in conn.execute(q):
+        sums.add(key, int(n), (as_utc(first), None))
+    q = (select(story_weeks.c.account_id, story_weeks.c.week, story_weeks.c.n)
+         .where(*w, story_weeks.c.key == "n"))
+    return Counter({(a, wk): n for a, wk, n in conn.execute(q)})
+
+
+def _edge_sums(rows: list[StoryPost], pair: tuple, sums: Sums) -> Counter[tuple[int, str]]:
+    weeks: Counter[tuple[int, str]] = Counter()
+    for r in rows:
+        weeks[(r.account_id, _monday(r.created_at).isoformat())] += 1
+        for key in post_keys(r.lang, r.countries, r.targets, *pair):
+            sums.add(key, 1, (r.created_at, r.id))
+    return weeks
+
+
+def _resolver(conn, ids: list[int], wlo, whi):
+    def resolve(key: str, first_at: datetime) -> int:
+        q = select(func.min(story_weeks.c.first_id)).where(
+            *_weeks_where(ids, wlo, whi), story_weeks.c.key == key, story_weeks.c.first_at == first_at)
+        return conn.execute(q).scalar_one()
+    return resolve
+
+
+def _ends(conn, ids: list[int], lo, hi) -> dict[int, tuple[tuple, tuple]]:
+    """Per account, its first and last post of the period as ((time, id), (time, id))."""
+    out = {}
+    sp = story_posts.c
+    for a in ids:
+        base = select(sp.created_at, sp.post_id).where(sp.account_id == a, *_between(sp.created_at, lo, hi))
+        first = conn.execute(base.order_by(sp.created_at, sp.post_id).limit(1)).first()
+        if first:
+            last = conn.execute(base.order_by(sp.created_at.desc(), sp.post_id.desc()).limit(1)).first()
+            out[a] = ((as_utc(first[0]), first[1]), (as_utc(last[0]), last[1]))
+    return out
+
+
+def _examples(conn, ids: list[int], codes: list[str], lo, hi) -> dict[str, list[str]]:
+    """The newest posts attacking each country (ties by id as text, as the per-post count orders them)."""
+    sc = story_countries.c
+    parts = []
+    for a in ids:
+        for c in codes:
+            base = [sc.account_id == a, sc.code == c, sc.targeted == true(), *_between(sc.created_at, lo, hi)]
+            edge = (select(sc.created_at).where(*base).order_by(sc.created_at.desc()).limit(1)
+                    .offset(EXAMPLES - 1).scalar_subquery())
+            parts.append(select(sc.code, sc.post_id, sc.created_at).where(*base, or_(edge.is_(None),
+                                                                                   sc.created_at >= edge)))
+    found: dict[str, list[tuple[str, str]]] = {c: [] for c in codes}
+    if parts:
+        for code, pid, at in conn.execute(union_all(*parts)):
+            found[code].append((as_utc(at).isoformat(), str(pid)))
+    return {c: [pid for _, pid in sorted(v, reverse=True)[:EXAMPLES]] for c, v in found.items()}
+
+
+def summarize(store: Store, keys: dict[int, str], actor: dict | None, date_from, date_to) -> dict[str, Any] | None:
+    """Frequency, targets, veiled posts and period of the story from the sums, or None when they cannot answer."""
+    ids = sorted(keys)
+    sender = ((actor or {}).get("sending_country") or "").upper() or None
+    host = ((actor or {}).get("host_country") or "").upper() or None
+    lo, hi = as_utc(date_from) if date_from else None, as_utc(date_to) if date_to else None
+    wlo, whi, edges = split(lo, hi)
+    with store.read() as conn:
+        if not ids or not _trusted(conn, ids, (sender, host), lo, hi, wlo, whi):
+            return None
+        sums = Sums()
+        weeks = _week_sums(conn, ids, wlo, whi, sums) if (wlo, whi) != ("", "") else Counter()
+        for a, b in edges:
+            weeks.update(_edge_sums(read_posts(store, ids, a, b), (sender, host), sums))
+        ends = _ends(conn, ids, lo, hi)
+        resolve = _resolver(conn, ids, wlo, whi)
+        top = [c for c, _ in sums.ordered("t:", resolve)[:10]]
+        examples = _examples(conn, ids, top, lo, hi)
+        veiled_ids = [i for (i,) in conn.execute(
+            select(story_posts.c.post_id).where(story_posts.c.account_id.in_(ids), story_posts.c.veiled == true(),
+                                                *_between(story_posts.c.created_at, lo, hi)))]
+        counts = summarize_counts(sums.n, lambda p: sums.ordered(p, resolve), examples, sender, host,
+                                  _period(ends))
+        freq = _frequency(sums, weeks, ends, keys, resolve)
+    veiled_rows = read_posts(store, ids, None, None, post_ids=veiled_ids) if veiled_ids else []
+    return {"frequency": freq, "targets": counts, "veiled_rows": veiled_rows,
+            "first": _period(ends)[0], "last": _period(ends)[1]}
+
+
+def _period(ends: dict) -> tuple[datetime | None, datetime | None]:
+    if not ends:
+        return None, None
+    return min(f for f, _ in ends.values())[0], max(la for _, la in ends.values())[0]
+
+
+def _frequency(sums: Sums, weeks: Counter, ends: dict, keys: dict[int, str], resolve) -> dict[str, Any]:
+    n = sums.n["n"]
+    if not n:
+        return {"posts": 0, "per_week": 0.0, "by_account": {}, "busiest_week": None}
+    first, last = _period(ends)
+    days = max(1.0, (last - first).total_seconds() / 86400)
+    by_week: Counter[str] = Counter()
+    for (_, wk), k in sorted(weeks.items(), key=lambda x: x[0][1]):
+        by_week[f"{date.fromisoformat(wk):%G-W%V}"] += k
+    week, top = by_week.most_common(1)[0]
+    per_acc: Counter[int] = Counter()
+    for (a, _), k in weeks.items():
+        per_acc[a] += k
+    accs = sorted(per_acc, key=lambda a: (-per_acc[a], ends[a][0]))
+    return {"posts": n, "per_week": round(n / (days / 7), 1), "per_day": round(n / days, 2),
+            "by_account": {keys[a]: per_acc[a] for a in accs},
+            "by_language": dict(sums.ordered("l:", resolve)),
+            "busiest_week": {"week": week, "posts": top}}

@@ -1,0 +1,161 @@
+"""The story from week sums equals the story counted post by post, on both engines, or it is not used."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import orjson
+import pytest
+from sqlalchemy import select, update
+from test_events import T0, Workspace
+
+import envoywatch.story as story_mod
+from envoywatch.store import aggregates
+from envoywatch.store import annotations as store_ann
+from envoywatch.store.schema import accounts, actors, story_posts, story_weeks
+from envoywatch.story import build_story
+from envoywatch.story.sums import split
+
+LANGS = ("en", "ru", "kk", None, "")
+
+
+def _ann(i: int) -> dict:
+    """Varied annotations: host, sender and third countries, veiled ones (with and without a code), ties."""
+    countries, targets = [], []
+    if i % 2 == 0:
+        countries.append({"code": "KZ", "role": "host", "stance": "friendly" if i % 4 else "hostile"})
+    if i % 3 == 0:
+        countries.append({"code": "CN", "role": "sender", "stance": "neutral"})
+    if i % 5 == 0:
+        code = ("US", "GB", "JP", "LT")[i % 4]
+        countries.append({"code": code, "role": "third", "stance": "hostile", "veiled": i % 15 == 0,
+                          "clues": ["all its states"], "confidence": 0.7})
+    if i % 29 == 0:
+        countries.append({"code": None, "veiled": True, "stance": "hostile", "evidence": ["a certain country"]})
+    targets = sorted({c["code"] for c in countries if c["code"] and c["stance"] == "hostile"})
+    return {"lang": LANGS[i % 5], "countries": countries, "targets": targets}
+
+
+def _build(store) -> dict:
+    ws = Workspace(store)
+    emb = ws.actor("Embassy of Sumland", sending="cn", host="KZ")
+    x, fb = ws.account("x", "sumland"), ws.account("facebook", "sumland_amb")  # the actor is set below
+    with store.write() as c:
+        c.execute(update(accounts).where(accounts.c.id.in_([x, fb])).values(actor_id=emb))
+    ids = []
+    for i in range(160):
+        at = T0 + timedelta(days=i // 3, hours=(i * 7) % 24, minutes=i % 50)
+        acc = x if i % 4 else fb
+        ids.append(ws.post(acc, f"Sumland post {i} on cooperation", at, platform="x" if acc == x else "facebook",
+                           kind="original" if i % 9 else "quote", ann=_ann(i))[0])
+    ws.post(x, "a reply of the embassy itself", T0 + timedelta(days=3), kind="reply", ann={"lang": "en"})
+    ws.post(x, "same time one", T0 + timedelta(days=20), ann={"lang": "de"})  # ties in time and count
+    ws.post(fb, "same time two", T0 + timedelta(days=20), platform="facebook", ann={"lang": "fr"})
+    with store.write() as c:
+        aggregates.backfill(c)
+    return {"x": x, "fb": fb, "actor": emb, "ids": ids}
+
+
+def _slow(monkeypatch, *args, **kw) -> dict:
+    with monkeypatch.context() as m:
+        m.setattr(story_mod, "summarize", lambda *a, **k: None)
+        return build_story(*args, **kw)
+
+
+def _same(store, monkeypatch, who, date_from=None, date_to=None, fast=True) -> dict:
+    used = []
+    real = story_mod.summarize
+
+    def spy(*a, **k):
+        out = real(*a, **k)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.setattr(story_mod, "summarize", spy)
+    got = build_story(store, who, date_from, date_to)
+    monkeypatch.setattr(story_mod, "summarize", real)
+    want = _slow(monkeypatch, store, who, date_from, date_to)
+    assert orjson.dumps(got) == orjson.dumps(want)
+    assert used == [fast]
+    return got
+
+
+@pytest.fixture
+def sums_ws(store):
+    return store, _build(store)
+
+
+WINDOWS = [(None, None), (T0 + timedelta(days=5, hours=13), None), (None, T0 + timedelta(days=30, minutes=7)),
+           (T0 + timedelta(days=5, hours=13), T0 + timedelta(days=41, hours=2)),
+           (T0 + timedelta(days=6), T0 + timedelta(days=13)),  # 2020-01-07 .. 01-14: Mondays are the 6th and 13th
+           (T0 + timedelta(days=8), T0 + timedelta(days=10)), (T0 + timedelta(days=400), None)]
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_sums_tell_the_same_story_as_every_post(sums_ws, monkeypatch, window):
+    store, _ = sums_ws
+    s = _same(store, monkeypatch, "Embassy of Sumland", *window)
+    if window == (None, None):
+        assert s["frequency"]["posts"] > 100 and s["targets"]["top_targets"] and s["veiled"]
+    _same(store, monkeypatch, "x:sumland", *window)
+
+
+def test_weeks_split_at_mondays():
+    mon = T0 + timedelta(days=5)  # 2020-01-06 is a Monday
+    assert split(mon, mon + timedelta(days=14)) == ("2020-01-06", "2020-01-20", [])
+    wlo, whi, edges = split(mon + timedelta(hours=1), mon + timedelta(days=14, hours=1))
+    assert (wlo, whi) == ("2020-01-13", "2020-01-20") and len(edges) == 2
+    assert split(mon + timedelta(hours=1), mon + timedelta(days=2)) == ("", "", [(mon + timedelta(hours=1),
+                                                                                  mon + timedelta(days=2))])
+
+
+def test_unsummed_or_rewritten_posts_send_the_story_back_to_every_post(sums_ws, monkeypatch):
+    store, ids = sums_ws
+    ws = Workspace(store)
+    ws.post(ids["x"], "not analysed yet", T0 + timedelta(days=9))
+    _same(store, monkeypatch, "Embassy of Sumland", fast=False)
+    _same(store, monkeypatch, "Embassy of Sumland", None, T0 + timedelta(days=7), fast=True)
+    with store.write() as c:  # annotations written without the story rows: their rows go with the old ones
+        store_ann.write_annotations(c, [{"id": str(ids["ids"][3]), **_ann(4)}], "test")
+    _same(store, monkeypatch, "Embassy of Sumland", None, T0 + timedelta(days=7), fast=False)
+    with store.write() as c:
+        aggregates.refresh(c, [ids["ids"][3]])
+    _same(store, monkeypatch, "Embassy of Sumland", None, T0 + timedelta(days=7), fast=True)
+
+
+def test_a_forwarded_copy_is_counted_post_by_post(sums_ws, monkeypatch):
+    store, ids = sums_ws
+    ws = Workspace(store)
+    at = T0 + timedelta(days=33, hours=5)
+    a = ws.post(ids["x"], "forwarded twice", at, ann={"lang": "en"})[0]
+    b = ws.post(ids["x"], "forwarded twice", at + timedelta(minutes=9), ann={"lang": "en"})[0]
+    with store.write() as c:
+        aggregates.refresh(c, [b, a])
+    with store.read() as c:
+        assert c.execute(select(story_posts.c.forward).where(story_posts.c.post_id == b)).scalar_one()
+    s = _same(store, monkeypatch, "Embassy of Sumland", fast=False)
+    assert s["frequency"]["posts"] == _same(store, monkeypatch, "Embassy of Sumland", None, at)["frequency"][
+        "posts"] + _slow(monkeypatch, store, "Embassy of Sumland", at)["frequency"]["posts"]
+
+
+def test_refresh_keeps_weeks_equal_to_a_backfill(sums_ws):
+    store, ids = sums_ws
+    with store.write() as c:
+        aggregates.refresh(c, ids["ids"][::7])
+    with store.read() as c:
+        before = sorted(tuple(r) for r in c.execute(select(story_weeks)))
+    with store.write() as c:
+        aggregates.backfill(c)
+    with store.read() as c:
+        assert sorted(tuple(r) for r in c.execute(select(story_weeks))) == before
+
+
+def test_a_new_host_country_is_counted_again(sums_ws, monkeypatch):
+    store, ids = sums_ws
+    with store.write() as c:
+        c.execute(update(actors).where(actors.c.id == ids["actor"]).values(host_country="US"))
+    _same(store, monkeypatch, "Embassy of Sumland", fast=False)
+    with store.write() as c:
+        aggregates.refresh(c, ids["ids"][:2])  # a post of each account recounts all of that account's weeks
+    s = _same(store, monkeypatch, "Embassy of Sumland")
+    assert s["targets"]["host"] == "US"
