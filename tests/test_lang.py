@@ -45,3 +45,19 @@ def test_caller_language_is_trusted() -> None:
     anns = [{"id": "1"}, {"id": "2"}]
     LangAnalyzer().run(posts, anns, Context(fast=True))
     assert [a["lang"] for a in anns] == ["kk", "ru"]
+
+
+def test_function_word_trie_finds_what_the_plain_alternation_found() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    from envoywatch.analysis import lang
+
+    words = sorted(lang._EN_WORDS) + list(lang._OTHER_WORDS)
+    plain = re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.IGNORECASE)
+    texts = ["THE And İÇİN için ıçin DER the_x the1 Die-die", "ſtop The", "", "🙂 y Y el-la", "des DES dés"]
+    for path in sorted((Path(__file__).resolve().parents[1] / "evaldata").glob("*/*.jsonl")):
+        texts += [json.loads(line).get("text") or "" for line in path.read_text("utf-8").splitlines() if line]
+    for t in texts:
+        assert lang._FUNCTION_WORDS.findall(t) == plain.findall(t), t

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from envoywatch.analysis.base import Analyzer, Context, PostInput, analyzer
+from envoywatch.analysis.gazetteer import trie_pattern
 from envoywatch.analysis.patterns import compile_guarded
 
 # Lingua only decides between languages sharing a script (scripts decide the rest), so it
@@ -43,11 +44,13 @@ EN_WORDS = 2  # English function words from which a Latin text is English withou
 _EN_WORDS = frozenset(("the", "and", "of", "to", "is", "for", "with", "that", "this", "our", "we", "are", "you",
                        "will", "have", "has", "from", "by", "it", "its", "about", "not", "be", "was", "were",
                        "your", "should", "why", "did", "every", "new"))
+_OTHER_WORDS = ("el", "la", "los", "las", "del", "que", "y", "por", "para", "con", "una", "es", "le", "les", "des",
+                "et", "est", "pour", "une", "der", "die", "das", "und", "ist", "mit", "ein", "eine", "bir", "ve", "bu",
+                "için", "ile", "da", "de", "en", "un", "il", "au", "du", "im", "zu", "auf")
+# Whole words only, so at most one word can match at a place and a trie finds what the plain
+# alternation found, without trying some seventy words at every word start.
 _FUNCTION_WORDS = compile_guarded(
-    r"(?<!\w)(?:" + "|".join(sorted(_EN_WORDS)) + r"|el|la|los|las|del|que|y|por|para|con|una|es|le|les|des|et|est"
-    r"|pour|une|der|die|das|und|ist|mit|ein|eine|bir|ve|bu|için|ile|da|de|en|un|il|au|du|im|zu|auf)(?!\w)",
-    re.IGNORECASE,
-)
+    r"(?<!\w)" + trie_pattern(sorted({*_EN_WORDS, *_OTHER_WORDS})) + r"(?!\w)", re.IGNORECASE)
 SAMPLE = 2000  # characters looked at; a 100 KB post is judged by its start
 FASTTEXT_CHARS = 300  # fastText reads this much of the cleaned text: enough to tell a language
 FASTTEXT_SURE = 0.5  # fastText's probability from which its answer stands without lingua

@@ -186,7 +186,7 @@ def grouped_cues(groups: dict[str | None, list[str]], extra: list[str] = ()) -> 
     parts = []
     if word_alts:
         guard = "" if "\x00" in word_first else _guard(word_first)
-        parts.append(guard + r"(?<!\w)(?:" + "|".join(word_alts) + ")")
+        parts.append(r"(?<!\w)" + guard + "(?:" + "|".join(word_alts) + ")")  # word start first: fails sooner
     if han_alts:
         guard = "" if "\x00" in han_first else _guard(han_first)
         parts.append(guard + "(?:" + "|".join(han_alts) + ")")
