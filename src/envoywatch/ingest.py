@@ -15,12 +15,12 @@ from typing import Self
 import orjson
 from sqlalchemy import Connection, func, insert, select, update
 
-from envoywatch.domain import Parsed, Reject
+from envoywatch.domain import Reject
 from envoywatch.sources import SOURCES, detect_format, load_builtins
 from envoywatch.store import fts
-from envoywatch.store.db import Store, bulk_pragmas
+from envoywatch.store.db import Store
 from envoywatch.store.schema import ingest_files, posts
-from envoywatch.store.writer import Counts, PostWriter, Prepared, prepare
+from envoywatch.store.writer import Counts, PostWriter, Prepared, RowBuilder
 from envoywatch.timeutil import utcnow
 
 BATCH = 20_000  # records per transaction at most; also the resume granularity
@@ -129,14 +129,15 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
     writer = PostWriter(store, importer, fts_deferred=bulk)
     job = Job(fmt, str(path), options or {}, skip, importer, store.dialect)
     steps = steps_in_worker(job) if size >= PARALLEL_MIN_BYTES else steps_here(job)
-    with _Load(store, writer, counts, row_id, rejects) as load:  # an error rolls back the open transaction
-        for step in steps:
-            load.write(step)
-            if progress and not step.final:
-                progress(step.offset or step.done, size if step.offset else None)
-    if bulk:
-        with store.write() as conn:
-            fts.rebuild_deferred(conn)
+    with store.loading() as conn:
+        with _Load(store, conn, writer, counts, row_id, rejects) as load:  # an error rolls back the open transaction
+            for step in steps:
+                load.write(step)
+                if progress and not step.final:
+                    progress(step.offset or step.done, size if step.offset else None)
+        if bulk:
+            with store.transaction(conn):
+                fts.rebuild_deferred(conn)
     if progress:
         progress(size, size)
     return FileResult(str(path), fmt, counts, resumed_from=skip,
@@ -179,19 +180,28 @@ class Step:
 
 def steps_here(job: Job) -> Iterator[Step]:
     """Read, map and prepare the file in batches (records before `skip` are already stored)."""
-    src = SOURCES.get(job.fmt)()
-    done = pending = 0
-    batch: list[Parsed | Reject] = []
-    for item in src.read(Path(job.path), job.options):
+    builder = RowBuilder(job.importer, job.dialect)
+    done, records, pending = job.skip, 0, 0
+    for added, offset in _records(job, builder):
         done += 1
-        if done <= job.skip:
-            continue
-        batch.append(item)
-        pending += len(item.posts) if isinstance(item, Parsed) else 1
-        if len(batch) >= min(WRITE_RECORDS, BATCH) or pending >= BATCH_POSTS:
-            yield Step(prepare(batch, job.importer, job.dialect), done, len(batch), pending, item.where.offset)
-            batch, pending = [], 0
-    yield Step(prepare(batch, job.importer, job.dialect), done, len(batch), pending, None, final=True)
+        records += 1
+        pending += added
+        if records >= min(WRITE_RECORDS, BATCH) or pending >= BATCH_POSTS:
+            yield Step(builder.take(), done, records, pending, offset)
+            records, pending = 0, 0
+    yield Step(builder.take(), done, records, pending, None, final=True)
+
+
+def _records(job: Job, builder: RowBuilder) -> Iterator[tuple[int, int | None]]:
+    """(posts added, byte offset) per record after `skip`: the importer's row fast path if it has one."""
+    src = SOURCES.get(job.fmt)()
+    fast = getattr(src, "read_rows", None)
+    if fast is not None:
+        yield from fast(Path(job.path), job.options, builder, job.skip)
+        return
+    for n, item in enumerate(src.read(Path(job.path), job.options), start=1):
+        if n > job.skip:
+            yield builder.add(item), item.where.offset
 
 
 def _work(job: Job, queue) -> None:
@@ -240,11 +250,12 @@ class _Load:
     commit is always an exact resume point; rejects reach the log once their batch is committed.
     """
 
-    def __init__(self, store: Store, writer: PostWriter, counts: Counts, row_id: int,
+    def __init__(self, store: Store, conn: Connection, writer: PostWriter, counts: Counts, row_id: int,
                  rejects: RejectLog) -> None:
         self.store, self.writer, self.counts, self.row_id, self.rejects = store, writer, counts, row_id, rejects
         self.tx = ExitStack()
-        self.conn: Connection | None = None
+        self.loading = conn  # the load's one connection (Store.loading)
+        self.conn: Connection | None = None  # set while a transaction is open
         self.held: list[Reject] = []
         self.records = self.posts = 0  # since the last commit
 
@@ -256,8 +267,7 @@ class _Load:
 
     def write(self, step: Step) -> None:
         if self.conn is None:
-            self.conn = self.tx.enter_context(self.store.write())
-            bulk_pragmas(self.conn)
+            self.conn = self.tx.enter_context(self.store.transaction(self.loading))
         batch = step.batch
         if not batch.empty:
             self.counts.add(self.writer.write_prepared(self.conn, batch))
@@ -272,7 +282,7 @@ class _Load:
             self.commit()
 
     def commit(self) -> None:
-        self.tx.close()  # leaves store.write(): commits
+        self.tx.close()  # leaves the transaction: commits
         self.conn = None
         for r in self.held:  # after the commit: a crash before it re-reads these records anyway
             self.rejects.write(r)

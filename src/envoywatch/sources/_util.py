@@ -30,6 +30,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+SUSPECT_TEXT = _SUSPECT  # text clean_text would change (besides its length)
 
 csv.field_size_limit(min(sys.maxsize, CSV_FIELD_LIMIT))
 

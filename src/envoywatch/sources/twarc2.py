@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from envoywatch.domain import AccountRef, Location, Media, Parsed, Post, Reject
+from envoywatch.domain import MAX_TEXT, AccountRef, Location, Media, Parsed, Post, Reject
 from envoywatch.sources._util import (
+    SUSPECT_TEXT,
+    add_note,
     as_dict,
     as_list,
     clean_text,
     dig,
     first_json_object,
+    guarded,
+    iter_lines,
+    loads_line,
     opt_str,
     parse_time,
+    raw_text,
     read_jsonl,
     unmapped_keys,
 )
 from envoywatch.sources.base import Sample, Source, source
+from envoywatch.store.writer import NULL_JSON, RowBuilder, json_column, norm_handle, raw_json
 
 TWEET_FIELDS = frozenset({
     "id", "text", "note_tweet", "author_id", "author", "created_at", "lang", "conversation_id",
@@ -62,6 +71,11 @@ class Twarc2Source(Source):
     def read(self, path: Path, options: dict[str, str] | None = None) -> Iterator[Parsed | Reject]:
         return read_jsonl(Path(path), map_record)
 
+    def read_rows(self, path: Path, options: dict[str, str] | None, builder: RowBuilder,
+                  skip: int = 0) -> Iterator[tuple[int, int]]:
+        """The ingest's fast path: the same records as `read`, as writer rows (see `read_rows`)."""
+        return read_rows(Path(path), builder, skip)
+
 
 def map_record(record: Any, where: Location) -> Parsed | Reject:
     if not isinstance(record, dict):
@@ -73,15 +87,20 @@ def map_record(record: Any, where: Location) -> Parsed | Reject:
     return Reject(where, "neither an X API v2 page (data/includes) nor a tweet (id/text)", "")
 
 
-def map_page(page: dict[str, Any], where: Location) -> Parsed:
-    """Tweets in data and includes.tweets become posts, each with its author from includes."""
+def page_parts(page: dict[str, Any]) -> tuple[dict, dict, list, dict[str, AccountRef]]:
+    """A page's users and media by id, its tweets (data, then includes.tweets) and author refs."""
     includes = as_dict(page.get("includes"))
     users = {str(u.get("id")): u for u in as_list(includes.get("users")) if isinstance(u, dict)}
     media = {str(m.get("media_key")): m for m in as_list(includes.get("media")) if isinstance(m, dict)}
     data = page.get("data")
     tweets = (data if isinstance(data, list) else [data]) + as_list(includes.get("tweets"))
     refs = {uid: cached_user_ref(u) for uid, u in users.items()}
-    parsed = Parsed(where=where, accounts=list(refs.values()))
+    return users, media, tweets, refs
+
+
+def page_tweets(parts: tuple) -> Iterator[tuple[dict, AccountRef | None, Any, list[dict]]]:
+    """(tweet, author, user replied to, media) for each distinct tweet of a page's parts."""
+    users, media, tweets, refs = parts
     seen: set[str] = set()
     for tweet in tweets:
         if not isinstance(tweet, dict) or opt_str(tweet.get("id")) is None:
@@ -90,13 +109,19 @@ def map_page(page: dict[str, Any], where: Location) -> Parsed:
         if tid in seen:
             continue
         seen.add(tid)
-        author = refs.get(str(tweet.get("author_id")))
         reply_to = tweet.get("in_reply_to_user_id")
         reply_user = users.get(str(reply_to)) if reply_to is not None else None
         attachments = tweet.get("attachments")
         keys = as_list(attachments.get("media_keys")) if isinstance(attachments, dict) else ()
-        tweet_media = [media[k] for k in keys if k in media]
-        parsed.posts.append(map_tweet(tweet, author, reply_user, tweet_media))
+        yield tweet, refs.get(str(tweet.get("author_id"))), reply_user, [media[k] for k in keys if k in media]
+
+
+def map_page(page: dict[str, Any], where: Location) -> Parsed:
+    """Tweets in data and includes.tweets become posts, each with its author from includes."""
+    parts = page_parts(page)
+    parsed = Parsed(where=where, accounts=list(parts[3].values()))
+    for tweet, author, reply_user, media in page_tweets(parts):
+        parsed.posts.append(map_tweet(tweet, author, reply_user, media))
     return parsed
 
 
@@ -177,23 +202,27 @@ def map_tweet(
 
 def apply_references(post: Post, tweet: dict[str, Any]) -> None:
     """Kind and parent ids from referenced_tweets: a repost wins over a reply over a quote."""
+    post.kind, post.in_reply_to, post.quoted_id, post.reposted_id = references(tweet)
+
+
+def references(tweet: dict[str, Any]) -> tuple[str, str | None, str | None, str | None]:
+    """(kind, replied-to id, quoted id, reposted id) from referenced_tweets."""
     kinds = []
+    replied = quoted = reposted = None
     for ref in as_list(tweet.get("referenced_tweets")):
         if not isinstance(ref, dict):
             continue
         ref_type, ref_id = ref.get("type"), opt_str(ref.get("id"))
         if ref_type == "replied_to":
-            post.in_reply_to = ref_id
+            replied = ref_id
         elif ref_type == "quoted":
-            post.quoted_id = ref_id
+            quoted = ref_id
         elif ref_type == "retweeted":
-            post.reposted_id = ref_id
+            reposted = ref_id
         if ref_type in KIND_BY_REF:
             kinds.append(KIND_BY_REF[ref_type])
-    for kind in ("repost", "reply", "quote"):
-        if kind in kinds:
-            post.kind = kind
-            break
+    kind = next((k for k in ("repost", "reply", "quote") if k in kinds), "original")
+    return kind, replied, quoted, reposted
 
 
 def tweet_media(media: dict[str, Any]) -> Media:
@@ -204,3 +233,109 @@ def tweet_media(media: dict[str, Any]) -> Media:
         variants.sort(key=lambda v: v.get("bit_rate") if isinstance(v.get("bit_rate"), int) else -1)
         url = opt_str(variants[-1].get("url")) if variants else None
     return Media(type=MEDIA_TYPES.get(str(media.get("type")), "document"), url=url)
+
+
+# --- fast path: pages straight to the writer's rows ----------------------------------------------
+
+_ISO_MS = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z")
+
+
+def read_rows(path: Path, builder: RowBuilder, skip: int = 0) -> Iterator[tuple[int, int]]:
+    """(posts added, byte offset) per record after the first `skip`, appending rows to `builder`.
+
+    Pages of the usual shape become rows in one pass, without Post objects; any other record, or
+    a page the fast path cannot finish, is mapped as `read` maps it, so the rows are the same.
+    """
+    done, name = 0, str(path)
+    for number, offset, line in iter_lines(Path(path)):
+        done += 1
+        if done <= skip:
+            continue
+        where = Location(name, number, offset)
+        try:
+            record, note = loads_line(line)
+        except (ValueError, RecursionError) as err:
+            yield builder.add(Reject(where, str(err)[:500], raw_text(line))), offset
+            continue
+        added = page_rows(record, where, builder) if note is None and type(record) is dict else None
+        if added is None:
+            parsed = guarded(where, record, map_record)
+            added = builder.add(add_note(parsed, note) if note else parsed)
+        yield added, offset
+
+
+def page_rows(page: dict[str, Any], where: Location, builder: RowBuilder) -> int | None:
+    """Rows of one page appended to `builder`; None (and nothing appended) if it is not a usual page."""
+    if not is_page(page):
+        return None
+    mark = builder.mark()
+    try:
+        parts = page_parts(page)
+        builder.extra(parts[3].values())
+        added = 0
+        for tweet, author, reply_user, media in page_tweets(parts):
+            if not tweet_row(builder, tweet, author, reply_user, media, where):
+                builder.add_post(map_tweet(tweet, author, reply_user, media), where)
+            added += 1
+    except Exception:  # noqa: BLE001 - the usual mapping decides: a reject, with its reason
+        builder.rollback(mark)
+        return None
+    return added
+
+
+def tweet_row(b: RowBuilder, tweet: dict[str, Any], author: AccountRef | None, reply_user: Any,
+              media: list[dict[str, Any]], where: Location) -> bool:
+    """Append the row map_tweet + the writer would make; False for a tweet needing the full mapping."""
+    text = tweet.get("text")
+    if "note_tweet" in tweet or type(text) is not str or len(text) > MAX_TEXT or SUSPECT_TEXT.search(text):
+        return False
+    none, tid = b.none, str(tweet["id"])
+    ref = author if author is not None else user_ref(None, tweet.get("author_id"))
+    entities = tweet.get("entities")
+    if isinstance(entities, dict):
+        mentions = [m["username"] for m in as_list(entities.get("mentions"))
+                    if isinstance(m, dict) and isinstance(m.get("username"), str)]
+        hashtags = [h["tag"] for h in as_list(entities.get("hashtags"))
+                    if isinstance(h, dict) and isinstance(h.get("tag"), str)]
+    else:
+        mentions, hashtags = [], []
+    kind, replied, quoted, reposted = references(tweet) if "referenced_tweets" in tweet else ("original", None, None, None)
+    reply_handle = norm_handle(opt_str(reply_user.get("username"))) if isinstance(reply_user, dict) else None
+    if media:
+        b.out.media[len(b.out.rows)] = [tweet_media(m) for m in media]
+    b.out.rows.append([
+        "x", tid, b.slot(ref), _created(b, tweet.get("created_at")), text, _opt(tweet.get("lang"), none),
+        kind, _or(replied, none), _or(reply_handle, none), _opt(tweet.get("conversation_id"), none),
+        _or(quoted, none), _or(reposted, none), f"https://x.com/{ref.handle or 'i/web'}/status/{tid}", none,
+        json_column(as_dict(tweet.get("public_metrics"))), json_column(mentions), json_column(hashtags),
+        (1 if media else 0) if b.sqlite else bool(media), NULL_JSON, raw_json(tweet),
+        json_column(unmapped_keys(tweet, TWEET_FIELDS)), where.source_file, _or(where.line, none),
+        _or(where.offset, none), b.importer, b.now,
+    ])
+    return True
+
+
+def _or(value: Any, none: Any) -> Any:
+    return none if value is None else value
+
+
+def _opt(value: Any, none: Any) -> Any:
+    value = opt_str(value)
+    return none if value is None else value
+
+
+def _created(b: RowBuilder, value: Any) -> Any:
+    """created_at as the writer stores it; X's usual '2020-03-14T07:00:00.000Z' without datetime."""
+    if b.sqlite and type(value) is str and _ISO_MS.fullmatch(value) and (
+            (value[8:10] <= "28" and value[:4] != "0000") or _valid(value)):
+        return f"{value[:10]} {value[11:23]}000"
+    stamped = b.stamp(parse_time(value))
+    return b.none if stamped is None else stamped
+
+
+def _valid(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True

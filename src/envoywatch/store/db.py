@@ -41,6 +41,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 BULK_CACHE_KIB = 32 * 1024  # page cache of a connection while it bulk-loads (SQLite's default is 2 MiB)
 BULK_WAL_PAGES = 10_000  # checkpoint the WAL every ~40 MB instead of every ~4 MB while bulk-loading
+DEFAULT_CACHE, DEFAULT_WAL_PAGES = -2000, 1000  # SQLite's own defaults, restored after a load
 
 
 def bulk_pragmas(conn: Connection) -> None:
@@ -75,6 +76,36 @@ class Store:
         """One transaction; SQLite allows one writer, so writers queue here."""
         with self._lock, self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def transaction(self, conn: Connection) -> Iterator[Connection]:
+        """One write transaction on a connection the caller holds (see `loading`), queued like `write`."""
+        with self._lock, conn.begin():
+            yield conn
+
+    @contextmanager
+    def loading(self) -> Iterator[Connection]:
+        """One connection for a long bulk load, its transactions made with `transaction`.
+
+        On SQLite it keeps a larger page cache and never checkpoints the WAL while the load runs
+        (a checkpoint copies and fsyncs pages the load may write again); one checkpoint at the end
+        copies the rest. A killed load stays recoverable: the WAL is replayed on the next open.
+        """
+        with self.engine.connect() as conn:
+            sqlite = self.dialect == "sqlite"
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+                conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+                conn.commit()
+            try:
+                yield conn
+            finally:
+                if sqlite:
+                    conn.rollback()
+                    conn.exec_driver_sql(f"PRAGMA cache_size={DEFAULT_CACHE}")
+                    conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={DEFAULT_WAL_PAGES}")
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    conn.commit()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
