@@ -39,6 +39,7 @@ NEAR = 16  # "some politicians in Washington", "美国个别政客": a named cou
 # of evaldata/targets and the demo's answer key; see docs/analysis-countries.md.
 TONE_TARGET = 0.35
 VEILED_MEMO = 8192  # posts with veiled references whose text scan a countries analyzer keeps
+MEMO_CHARS = 5_000  # ... when they are no longer than this (at most ~40 MB of texts)
 KIND_CONFIDENCE = {"alias": 0.95, "cldr": 0.95, "compound": 0.9, "flag": 0.9, "leader": 0.85, "hashtag": 0.85}
 
 
@@ -217,7 +218,7 @@ class CountriesAnalyzer(Analyzer):
         if key in memo:
             return memo[key].copy()
         ex = explicit(text, sender, host, gz)
-        if ex.markers:
+        if ex.markers and len(text) <= MEMO_CHARS:
             if len(memo) >= VEILED_MEMO:
                 del memo[next(iter(memo))]  # the oldest
             memo[key] = ex.copy()
