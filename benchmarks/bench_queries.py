@@ -124,12 +124,14 @@ def in_process(url: str, scale: float, repeat: int = 5) -> dict:
         "search_rare_word": lambda: views.posts_page(store, {"q": "Vilnius"})}
     out = {}
     for name, fn in ops.items():
-        times = []
+        times, cpu = [], []
         for _ in range(repeat):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
             times.append((time.perf_counter() - t0) * 1000)
-        out[name] = {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)}
+            cpu.append((time.process_time() - c0) * 1000)
+        out[name] = {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1),
+                     "median_cpu_ms": round(statistics.median(cpu), 1), "max_cpu_ms": round(max(cpu), 1)}
     store.close()
     return out
 

@@ -159,3 +159,33 @@ def test_a_new_host_country_is_counted_again(sums_ws, monkeypatch):
         aggregates.refresh(c, ids["ids"][:2])  # a post of each account recounts all of that account's weeks
     s = _same(store, monkeypatch, "Embassy of Sumland")
     assert s["targets"]["host"] == "US"
+
+
+def test_analyze_keeps_the_sums_the_story_reads(db_url, monkeypatch):
+    from datetime import UTC, datetime
+
+    from envoywatch.analyze import analyze
+    from envoywatch.domain import AccountRef, Location, Parsed, Post
+    from envoywatch.store import open_store
+    from envoywatch.store.writer import PostWriter
+
+    texts = ["Washington spreads lies about vaccines in Kazakhstan.", "A certain country keeps spreading lies "
+             "while its own people die.", "Посольство поздравляет Казахстан с праздником.", "", "🙂",
+             "<script>alert(1)</script> 中美关系"]
+    store = open_store(db_url)
+    items = [Parsed(Location("gen", i), [Post("x", str(i), AccountRef("x", f"emb{i % 2}"), f"{texts[i % 6]} #{i}",
+                                              created_at=datetime(2021, 3, 1 + i % 27, i % 24, tzinfo=UTC))])
+             for i in range(60)]
+    with store.write() as conn:
+        PostWriter(store, "test").write(conn, items)
+    analyze(store, fast=True, detect_events=False)
+    with store.read() as c:
+        kept = sorted(tuple(r) for r in c.execute(select(story_weeks)))
+    assert kept
+    _same(store, monkeypatch, "x:emb0")
+    _same(store, monkeypatch, "x:emb1", T0.replace(year=2021, month=3, day=3, hour=5), None)
+    with store.write() as c:
+        aggregates.backfill(c)
+    with store.read() as c:
+        assert sorted(tuple(r) for r in c.execute(select(story_weeks))) == kept
+    store.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, func, or_, select, text
+from sqlalchemy import Integer, Select, String, and_, func, or_, select, text, type_coerce
 
 from envoywatch.store.db import Store
 from envoywatch.store.schema import (
@@ -363,13 +363,16 @@ def list_events(store: Store, type: str | None = None, account: str | None = Non
 
 
 def evidence_refs(conn, ids: list[int]) -> dict[int, dict]:
+    """{id, platform_id, url, account, created_at} of each post, read as plain tuples (stories cite hundreds)."""
     refs: dict[int, dict] = {}
+    raw = conn.dialect.name == "sqlite"  # dates as stored, converted once below instead of by the DateTime type
+    at = type_coerce(posts.c.created_at, String) if raw else posts.c.created_at
     for i in range(0, len(ids), 500):
-        q = (select(posts.c.id, posts.c.platform_id, posts.c.url, posts.c.created_at, posts.c.platform,
+        q = (select(posts.c.id, posts.c.platform_id, posts.c.url, at, posts.c.platform,
                     accounts.c.handle, accounts.c.platform_id.label("account_pid"))
              .join(accounts, posts.c.account_id == accounts.c.id).where(posts.c.id.in_(ids[i : i + 500])))
-        for r in conn.execute(q):
-            refs[r.id] = {"id": r.id, "platform_id": r.platform_id, "url": r.url,
-                          "account": account_label(r.platform, r.handle, r.account_pid),
-                          "created_at": iso(r.created_at)}
+        for pid, platform_id, url, created, platform, handle, account_pid in conn.execute(q).tuples():
+            refs[pid] = {"id": pid, "platform_id": platform_id, "url": url,
+                         "account": account_label(platform, handle, account_pid),
+                         "created_at": iso(datetime.fromisoformat(created) if raw and created else created)}
     return refs

@@ -220,6 +220,7 @@ events = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index(None, "type", "start"),
     Index(None, "account_id"),
+    Index(None, "actor_id"),  # a story's events: its accounts', its actor's (0006)
 )
 
 api_tokens = Table(
@@ -301,11 +302,12 @@ story_weeks = Table(
     "story_weeks",
     metadata,
     Column("account_id", Integer, primary_key=True, autoincrement=False),
-    Column("week", String(10), primary_key=True),
     Column("key", String, primary_key=True),
+    Column("week", String(10), primary_key=True),
     Column("n", Integer, nullable=False),
     Column("first_at", DateTime(timezone=True), nullable=False),
     Column("first_id", Integer, nullable=False),
+    sqlite_with_rowid=False,  # rows stored in key order: an actor's weeks are read as one range
 )
 
 # The sending and host country each account's week figures were counted with (its actor's, upper case).

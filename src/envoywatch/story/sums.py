@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_, select, true, union_all
+from sqlalchemy import func, literal_column, select, true, union_all
 
 from envoywatch.analysis.relevance import EXAMPLES, post_keys, summarize_counts
 from envoywatch.store.db import Store
@@ -59,30 +59,30 @@ def _weeks_where(ids: list[int], wlo: str | None, whi: str | None) -> list:
     return [story_weeks.c.account_id.in_(ids), *_between(story_weeks.c.week, wlo, whi)]
 
 
-def _trusted(conn, ids: list[int], pair: tuple, lo, hi, wlo, whi) -> bool:
-    """Whether the sums answer exactly: complete, consistent, same countries, no forwarded copy."""
+def _trusted(conn, ids: list[int], pair: tuple, lo, hi, wlo, whi) -> int | None:
+    """How many summed posts the full weeks hold, if the sums can answer: every own post of the period
+    summed, counted with the story's countries, and no forwarded copy among them; else None."""
     counted = {tuple(r[1:]) for r in conn.execute(
         select(story_accounts).where(story_accounts.c.account_id.in_(ids)))}
     if counted - {pair}:
-        return False
+        return None
     own = select(func.count()).select_from(posts).where(
         posts.c.account_id.in_(ids), literal_column("posts.kind != 'reply'"), posts.c.created_at.is_not(None),
         *_between(posts.c.created_at, lo, hi))
-    mine = select(func.count()).select_from(story_posts).where(
-        story_posts.c.account_id.in_(ids), *_between(story_posts.c.created_at, lo, hi))
-    if conn.execute(own).scalar_one() != conn.execute(mine).scalar_one():
-        return False
+    mine = conn.execute(select(func.count()).select_from(story_posts).where(
+        story_posts.c.account_id.in_(ids), *_between(story_posts.c.created_at, lo, hi))).scalar_one()
+    if conn.execute(own).scalar_one() != mine:
+        return None
     fwd = select(story_posts.c.post_id).where(story_posts.c.account_id.in_(ids), story_posts.c.forward == true(),
                                               *_between(story_posts.c.created_at, lo, hi)).limit(1)
     if conn.execute(fwd).first() is not None:
-        return False
-    if wlo == "" and whi == "":
-        return True
-    in_weeks = conn.execute(select(func.count()).select_from(story_posts).where(
+        return None
+    if (wlo, whi) == ("", ""):
+        return 0
+    if (_day(wlo), _day(whi)) == (lo, hi):
+        return mine
+    return conn.execute(select(func.count()).select_from(story_posts).where(
         story_posts.c.account_id.in_(ids), *_between(story_posts.c.created_at, _day(wlo), _day(whi)))).scalar_one()
-    summed = conn.execute(select(func.coalesce(func.sum(story_weeks.c.n), 0)).where(
-        *_weeks_where(ids, wlo, whi), story_weeks.c.key == "n")).scalar_one()
-    return in_weeks == summed
 
 
 class Sums:
@@ -158,19 +158,26 @@ def _ends(conn, ids: list[int], lo, hi) -> dict[int, tuple[tuple, tuple]]:
 def _examples(conn, ids: list[int], codes: list[str], lo, hi) -> dict[str, list[str]]:
     """The newest posts attacking each country (ties by id as text, as the per-post count orders them)."""
     sc = story_countries.c
-    parts = []
-    for a in ids:
-        for c in codes:
-            base = [sc.account_id == a, sc.code == c, sc.targeted == true(), *_between(sc.created_at, lo, hi)]
-            edge = (select(sc.created_at).where(*base).order_by(sc.created_at.desc()).limit(1)
-                    .offset(EXAMPLES - 1).scalar_subquery())
-            parts.append(select(sc.code, sc.post_id, sc.created_at).where(*base, or_(edge.is_(None),
-                                                                                   sc.created_at >= edge)))
     found: dict[str, list[tuple[str, str]]] = {c: [] for c in codes}
-    if parts:
-        for code, pid, at in conn.execute(union_all(*parts)):
-            found[code].append((as_utc(at).isoformat(), str(pid)))
-    return {c: [pid for _, pid in sorted(v, reverse=True)[:EXAMPLES]] for c, v in found.items()}
+    cut = []  # (account, code) whose 5th and 6th newest share a time: read all posts of that time too
+
+    def base(a, c) -> list:
+        return [sc.account_id == a, sc.code == c, sc.targeted == true(), *_between(sc.created_at, lo, hi)]
+
+    parts = [select(sc.account_id, sc.code, sc.post_id, sc.created_at).where(*base(a, c))
+             .order_by(sc.created_at.desc()).limit(EXAMPLES + 1).subquery().select() for a in ids for c in codes]
+    got: dict[tuple[int, str], list] = {}
+    for a, code, pid, at in conn.execute(union_all(*parts)) if parts else []:
+        got.setdefault((a, code), []).append((as_utc(at), pid))
+    for (a, code), rows in got.items():
+        rows.sort(key=lambda r: r[0], reverse=True)
+        if len(rows) > EXAMPLES and rows[EXAMPLES - 1][0] == rows[EXAMPLES][0]:
+            cut.append((a, code, rows[EXAMPLES][0]))
+        found[code] += [(at.isoformat(), str(pid)) for at, pid in rows[:EXAMPLES]]
+    for a, code, at in cut:
+        q = select(sc.post_id).where(*base(a, code), sc.created_at == at)
+        found[code] += [(at.isoformat(), str(pid)) for (pid,) in conn.execute(q)]
+    return {c: [pid for _, pid in sorted(set(v), reverse=True)[:EXAMPLES]] for c, v in found.items()}
 
 
 def summarize(store: Store, keys: dict[int, str], actor: dict | None, date_from, date_to) -> dict[str, Any] | None:
@@ -181,10 +188,13 @@ def summarize(store: Store, keys: dict[int, str], actor: dict | None, date_from,
     lo, hi = as_utc(date_from) if date_from else None, as_utc(date_to) if date_to else None
     wlo, whi, edges = split(lo, hi)
     with store.read() as conn:
-        if not ids or not _trusted(conn, ids, (sender, host), lo, hi, wlo, whi):
+        in_weeks = _trusted(conn, ids, (sender, host), lo, hi, wlo, whi) if ids else None
+        if in_weeks is None:
             return None
         sums = Sums()
         weeks = _week_sums(conn, ids, wlo, whi, sums) if (wlo, whi) != ("", "") else Counter()
+        if sums.n["n"] != in_weeks:  # week sums behind their posts (a post deleted since): count every post
+            return None
         for a, b in edges:
             weeks.update(_edge_sums(read_posts(store, ids, a, b), (sender, host), sums))
         ends = _ends(conn, ids, lo, hi)

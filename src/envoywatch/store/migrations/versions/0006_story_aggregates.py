@@ -51,12 +51,13 @@ def upgrade() -> None:
     op.create_table(
         "story_weeks",
         sa.Column("account_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("week", sa.String(length=10), nullable=False),
         sa.Column("key", sa.String(), nullable=False),
+        sa.Column("week", sa.String(length=10), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("first_id", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("account_id", "week", "key", name=op.f("pk_story_weeks")),
+        sa.PrimaryKeyConstraint("account_id", "key", "week", name=op.f("pk_story_weeks")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "story_accounts",
@@ -77,9 +78,11 @@ def upgrade() -> None:
                     ["account_id", "code", "targeted", "created_at"])
     op.create_index("ix_posts_own_account_id_created_at", "posts", ["account_id", "created_at"],
                     sqlite_where=sa.text(OWN), postgresql_where=sa.text(OWN))
+    op.create_index("ix_events_actor_id", "events", ["actor_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_events_actor_id", table_name="events")
     op.drop_index("ix_posts_own_account_id_created_at", table_name="posts")
     for table in ("story_weeks", "story_accounts", "story_countries", "story_posts"):
         op.drop_table(table)
