@@ -11,6 +11,7 @@ from functools import lru_cache
 from envoywatch.analysis.base import ANALYZERS, Analyzer, Context
 from envoywatch.analysis.embed import MODEL_NAME
 from envoywatch.analysis.pipeline import Pipeline, current_version, load_builtins, public
+from envoywatch.store import aggregates
 from envoywatch.store import annotations as store_ann
 from envoywatch.store.db import Store, bulk_pragmas
 
@@ -89,6 +90,7 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
             with store.write() as conn:
                 bulk_pragmas(conn)  # as ingest: fewer WAL checkpoints (each one an fsync) on SQLite
                 store_ann.write_annotations(conn, anns, pipe.version)
+                aggregates.refresh(conn, [int(a["id"]) for a in anns])  # what the story sums
                 if not fast:
                     cached = {int(p.id): ctx._cache[p.id] for p in inputs if p.id in ctx._cache}
                     store_ann.save_embeddings(conn, cached, MODEL_NAME)
@@ -129,6 +131,7 @@ def reresolve_ids(store: Store, pipe: Pipeline | None, ids: list[int], fast: boo
         if changed:
             with store.write() as conn:
                 store_ann.write_annotations(conn, changed, version)
+                aggregates.refresh(conn, [int(a["id"]) for a in changed])
     if rest:
         return len(ids) - len(rest) + annotate_ids(store, pipe if pipe is not None else Pipeline(), rest, fast)
     return len(ids)
