@@ -55,3 +55,14 @@ def test_guard_is_the_set_of_first_characters(pattern, guard) -> None:
 def test_guard_keeps_case_folding_of_the_flags() -> None:
     rx = compile_guarded("блок|block", re.IGNORECASE)
     assert rx.search("БЛОК") and rx.search("Block") and not compile_guarded("блок").search("БЛОК")
+
+
+def test_cues_without_han_stems_match_the_same_in_texts_without_han() -> None:
+    merged, _ = stance.cue_patterns()
+    no_han = stance._merged_without_han()
+    assert no_han.pattern != merged.pattern  # the Chinese stems all start with a Han character
+    texts = [stance.prepare(t) for t in _corpus() if not stance._HAN.search(t)]
+    assert len(texts) > 1000
+    for t in texts:
+        assert [m.span() for m in no_han.finditer(t)] == [m.span() for m in merged.finditer(t)], t
+    assert stance.find_cues(stance.prepare("美国一再抹黑中国。"))  # a text with Han characters uses every stem

@@ -165,11 +165,12 @@ def cue_regex(patterns: list[str]) -> str:
     return "|".join(parts) or "(?!x)x"
 
 
-def grouped_cues(groups: dict[str | None, list[str]], extra: list[str] = ()) -> str:
+def grouped_cues(groups: dict[str | None, list[str]], extra: list[str] = (), with_han: bool = True) -> str:
     """Several stem lists as one regex: a named group per list (Han lists get an `h` prefix).
 
     All word stems share one word-start check and one first-character guard, so a position
     inside a word or on a character no stem starts with is dropped after one or two tests.
+    `with_han=False` leaves the Han stems out (for texts without a Han character).
     """
     word_alts, han_alts, word_first, han_first = [], [], set(), set()
     for name, pats in groups.items():
@@ -187,11 +188,23 @@ def grouped_cues(groups: dict[str | None, list[str]], extra: list[str] = ()) -> 
     if word_alts:
         guard = "" if "\x00" in word_first else _guard(word_first)
         parts.append(r"(?<!\w)" + guard + "(?:" + "|".join(word_alts) + ")")  # word start first: fails sooner
-    if han_alts:
+    if han_alts and with_han:
         guard = "" if "\x00" in han_first else _guard(han_first)
         parts.append(guard + "(?:" + "|".join(han_alts) + ")")
     parts += [_guard(first_chars(p)) + f"(?:{p})" for p in extra]
     return "|".join(parts) or "(?!x)x"
+
+
+def han_stems_start_with_han(groups: dict[str | None, list[str]]) -> bool:
+    """Whether every Han stem of these groups starts with a Han character: then a text with no
+    Han character cannot match them, and `grouped_cues(..., with_han=False)` finds the same in it."""
+    for pats in groups.values():
+        for p in pats:
+            if _HAN.search(p):
+                first = first_chars(p.lower())
+                if not first or not all(_HAN.fullmatch(c) for c in first):
+                    return False
+    return True
 
 
 def with_first_char_guard(pattern: str, flags: int = 0) -> str:

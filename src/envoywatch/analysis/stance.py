@@ -16,7 +16,7 @@ from functools import lru_cache
 import yaml
 
 from envoywatch.analysis.gazetteer import DATA_DIR, normalise
-from envoywatch.analysis.patterns import compile_guarded, grouped_cues, lower_keep_len
+from envoywatch.analysis.patterns import compile_guarded, grouped_cues, han_stems_start_with_han, lower_keep_len
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # Sentence ends: . ! ? followed by space (not the dots inside "U.S."), CJK stops, semicolons, lines.
@@ -64,9 +64,8 @@ class Cue:
 
 
 @lru_cache(maxsize=1)
-def cue_patterns() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
-    """All cues as one merged regex over lower-cased text, plus one regex per kind of cue
-    (v/w: victim after/before, x: other hostile, f: friendly) to tell a match's kind."""
+def _cue_groups() -> tuple[dict[str, list[str]], list[str]]:
+    """Cue stems per kind (v/w: victim after/before, x: other hostile, f: friendly), and quotes."""
     data = yaml.safe_load((DATA_DIR / "stance.yaml").read_text("utf-8"))
     hostile = [p for lang in data["hostile"].values() for p in lang]
     groups = {
@@ -75,10 +74,28 @@ def cue_patterns() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
         "x": [p for p in hostile if p[0] not in "@<"],
         "f": [p for lang in data["friendly"].values() for p in lang],
     }
-    quotes = [q.lower() for q in data.get("hostile_quotes", [])]
+    return groups, [q.lower() for q in data.get("hostile_quotes", [])]
+
+
+@lru_cache(maxsize=1)
+def cue_patterns() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
+    """All cues as one merged regex over lower-cased text, plus one regex per kind of cue
+    (v/w: victim after/before, x: other hostile, f: friendly) to tell a match's kind."""
+    groups, quotes = _cue_groups()
     merged = re.compile(grouped_cues({None: [p for g in groups.values() for p in g]}, quotes))
     kinds = {k: re.compile(grouped_cues({None: v})) for k, v in groups.items()}
     return merged, kinds
+
+
+@lru_cache(maxsize=1)
+def _merged_without_han() -> re.Pattern[str]:
+    """The merged cues without their Chinese stems, for texts with no Han character (most):
+    the same matches, without testing the Chinese stems' guard at every position."""
+    groups, quotes = _cue_groups()
+    stems = {None: [p for g in groups.values() for p in g]}
+    if not han_stems_start_with_han(stems):
+        return cue_patterns()[0]
+    return re.compile(grouped_cues(stems, quotes, with_han=False))
 
 
 def prepare(text: str) -> str:
@@ -89,6 +106,8 @@ def prepare(text: str) -> str:
 def find_cues(low: str) -> list[Cue]:
     """Every cue in a prepared (lower-cased) text, in text order."""
     merged, kinds = cue_patterns()
+    if not _HAN.search(low):
+        merged = _merged_without_han()
     out = []
     for m in merged.finditer(low):
         kind = next((k for k, rx in kinds.items() if _same(rx.match(low, m.start()), m)), "x")
