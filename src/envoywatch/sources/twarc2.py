@@ -142,8 +142,8 @@ def map_flat(tweet: dict[str, Any], where: Location) -> Parsed:
 def cached_user_ref(user: dict[str, Any]) -> AccountRef:
     """user_ref, remembered: the same accounts come back on page after page of one collection."""
     key = (user.get("id"), user.get("username"), user.get("name"))
-    if not all(k is None or type(k) is str for k in key):  # odd values: map them afresh
-        return user_ref(user)
+    if not (type(key[0]) is str and type(key[1]) is str) and not all(k is None or type(k) is str for k in key):
+        return user_ref(user)  # odd values: map them afresh
     found = _REFS.get(key)
     if found is None:
         if len(_REFS) >= REF_CACHE:
@@ -287,40 +287,48 @@ def tweet_row(b: RowBuilder, tweet: dict[str, Any], author: AccountRef | None, r
               media: list[dict[str, Any]], where: Location) -> bool:
     """Append the row map_tweet + the writer would make; False for a tweet needing the full mapping."""
     text = tweet.get("text")
-    if "note_tweet" in tweet or type(text) is not str or len(text) > MAX_TEXT or SUSPECT_TEXT.search(text):
+    if "note_tweet" in tweet or type(text) is not str or len(text) > MAX_TEXT or (
+            not text.isprintable() and SUSPECT_TEXT.search(text)):  # printable text has nothing to clean
         return False
     none, tid = b.none, str(tweet["id"])
     ref = author if author is not None else user_ref(None, tweet.get("author_id"))
     entities = tweet.get("entities")
+    mentions = hashtags = NULL_JSON
     if isinstance(entities, dict):
-        mentions = [m["username"] for m in as_list(entities.get("mentions"))
-                    if isinstance(m, dict) and isinstance(m.get("username"), str)]
-        hashtags = [h["tag"] for h in as_list(entities.get("hashtags"))
-                    if isinstance(h, dict) and isinstance(h.get("tag"), str)]
-    else:
-        mentions, hashtags = [], []
-    kind, replied, quoted, reposted = references(tweet) if "referenced_tweets" in tweet else ("original", None, None, None)
+        found = [m["username"] for m in as_list(entities.get("mentions"))
+                 if isinstance(m, dict) and isinstance(m.get("username"), str)]
+        mentions = json_column(found) if found else NULL_JSON
+        found = [h["tag"] for h in as_list(entities.get("hashtags"))
+                 if isinstance(h, dict) and isinstance(h.get("tag"), str)]
+        hashtags = json_column(found) if found else NULL_JSON
+    kind, replied, quoted, reposted = "original", none, none, none
+    if "referenced_tweets" in tweet:
+        kind, replied, quoted, reposted = (none if v is None else v for v in references(tweet))
     reply_handle = norm_handle(opt_str(reply_user.get("username"))) if isinstance(reply_user, dict) else None
+    metrics, extra = tweet.get("public_metrics"), [k for k in tweet if k not in TWEET_FIELDS]
+    rows = b.out.rows
     if media:
-        b.out.media[len(b.out.rows)] = [tweet_media(m) for m in media]
-    b.out.rows.append([
+        b.out.media[len(rows)] = [tweet_media(m) for m in media]
+    rows.append([
         "x", tid, b.slot(ref), _created(b, tweet.get("created_at")), text, _opt(tweet.get("lang"), none),
-        kind, _or(replied, none), _or(reply_handle, none), _opt(tweet.get("conversation_id"), none),
-        _or(quoted, none), _or(reposted, none), f"https://x.com/{ref.handle or 'i/web'}/status/{tid}", none,
-        json_column(as_dict(tweet.get("public_metrics"))), json_column(mentions), json_column(hashtags),
+        kind, replied, none if reply_handle is None else reply_handle,
+        _opt(tweet.get("conversation_id"), none), quoted, reposted,
+        f"https://x.com/{ref.handle or 'i/web'}/status/{tid}", none,
+        json_column(metrics) if isinstance(metrics, dict) else NULL_JSON, mentions, hashtags,
         (1 if media else 0) if b.sqlite else bool(media), NULL_JSON, raw_json(tweet),
-        json_column(unmapped_keys(tweet, TWEET_FIELDS)), where.source_file, _or(where.line, none),
-        _or(where.offset, none), b.importer, b.now,
+        json_column(sorted(str(k) for k in extra)) if extra else NULL_JSON, where.source_file,
+        none if where.line is None else where.line, none if where.offset is None else where.offset,
+        b.importer, b.now,
     ])
     return True
 
 
-def _or(value: Any, none: Any) -> Any:
-    return none if value is None else value
-
-
 def _opt(value: Any, none: Any) -> Any:
-    value = opt_str(value)
+    """opt_str, with its usual case inline."""
+    if type(value) is not str or len(value) > 2048 or not value.isprintable():
+        value = opt_str(value)
+    else:
+        value = value.strip() or None
     return none if value is None else value
 
 
