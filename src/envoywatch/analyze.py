@@ -152,7 +152,8 @@ def analyze(store: Store, fast: bool = False, progress: Progress | None = None,
     pipe = Pipeline()
     ids = store_ann.pending_ids(store, pipe.version)
     with long_lived_frozen():
-        n = annotate_ids(store, pipe, ids, fast, progress)
+        # One process needs no four commits per call (that is for Dask tasks): full-size batches.
+        n = annotate_ids(store, pipe, ids, fast, progress, batch=FAST_BATCH if fast else None)
         # Veiled references lean on the account's history of explicit targets, known only now.
         veiled = store_ann.veiled_post_ids(store) if n else []
         if veiled:
