@@ -108,7 +108,8 @@ def explicit(text: str, sender: str | None, host: str | None, gz: Gazetteer) -> 
     markers = [k for k in markers if not _named_nearby(k, named, text)]
     sites = [Site(m.code, m.start, m.end) for m in mentions]
     sites += [Site(VEILED, k.start, k.end) for k in markers]
-    st = stances(low, sites, sender, host, cues(), ends()) if sites else {}
+    found = cues() if sites else []
+    st = stances(low, sites, sender, host, found, ends() if found else []) if sites else {}
     entries: dict[str | None, dict[str, Any]] = {}
     for m in mentions:
         _add_mention(entries, m, sender, host)

@@ -110,13 +110,15 @@ def find_cues(low: str) -> list[Cue]:
         merged = _merged_without_han()
     out = []
     for m in merged.finditer(low):
-        kind = next((k for k, rx in kinds.items() if _same(rx.match(low, m.start()), m)), "x")
-        out.append(Cue(m.start(), m.end(), kind != "f", kind == "v", kind == "w", m.group(0).strip()[:40]))
+        start, end = m.span()
+        kind = "x"
+        for k, rx in kinds.items():  # the first kind whose stems match here to the same end
+            km = rx.match(low, start)
+            if km is not None and km.end() == end:
+                kind = k
+                break
+        out.append(Cue(start, end, kind != "f", kind == "v", kind == "w", m.group(0).strip()[:40]))
     return out
-
-
-def _same(a: re.Match[str] | None, b: re.Match[str]) -> bool:
-    return a is not None and a.end() == b.end()
 
 
 def sentence_ends(text: str) -> list[int]:
@@ -132,10 +134,12 @@ def hostile_sentences(cues: list[Cue], ends: list[int]) -> set[int]:
 def stances(
     low: str, sites: list[Site], sender: str | None, host: str | None, cues: list[Cue], ends: list[int]
 ) -> dict[str, Stance]:
-    """Hostile and friendly weight per key, each cue given to the nearest fitting site."""
+    """Hostile and friendly weight per key, each cue given to the nearest fitting site.
+
+    `ends` (sentence ends) are read only when there are cues."""
     out = {s.key: Stance() for s in sites}
     cands = [s for s in sites if s.key != sender]
-    if not cands:
+    if not cands or not cues:  # nothing to weigh (sites' `locative` is only read below)
         return out
     by_sent: dict[int, list[Site]] = {}
     for s in cands:
