@@ -61,3 +61,18 @@ def test_function_word_trie_finds_what_the_plain_alternation_found() -> None:
         texts += [json.loads(line).get("text") or "" for line in path.read_text("utf-8").splitlines() if line]
     for t in texts:
         assert lang._FUNCTION_WORDS.findall(t) == plain.findall(t), t
+
+
+def test_kazakh_word_trie_finds_what_the_plain_alternation_found() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    from envoywatch.analysis import lang
+
+    plain = re.compile(r"(?<!\w)(рахмет|мен|бен|пен|деп|жоқ|емес|осы|бар|жыл|елші|елшілігі)(?!\w)", re.IGNORECASE)
+    texts = ["Рахмет!", "ЕЛШІЛІГІ", "елшілер", "Менің", "бар-жоқ", "", "🙂", "Спасибо, посольство"]
+    for path in sorted((Path(__file__).resolve().parents[1] / "evaldata").glob("*/*.jsonl")):
+        texts += [json.loads(line).get("text") or "" for line in path.read_text("utf-8").splitlines() if line]
+    for t in texts:
+        assert bool(lang._KK_WORDS.search(t)) == bool(plain.search(t)), t

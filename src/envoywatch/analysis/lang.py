@@ -37,7 +37,8 @@ _WORD_OF = {s: re.compile(r"(?<!\w)" + _SCRIPTS[s].pattern) for s in ("cyr", "la
 _KK = re.compile(r"[әғқңөұүһӘҒҚҢӨҰҮҺ]")
 _UK = re.compile(r"[їєґЇЄҐ]")
 # Common Kazakh words written without Kazakh-only letters ("Рахмет!", "мен", "деп").
-_KK_WORDS = re.compile(r"(?<!\w)(рахмет|мен|бен|пен|деп|жоқ|емес|осы|бар|жыл|елші|елшілігі)(?!\w)", re.IGNORECASE)
+_KK_WORDS = compile_guarded(r"(?<!\w)" + trie_pattern(["рахмет", "мен", "бен", "пен", "деп", "жоқ", "емес", "осы", "бар",
+                                                         "жыл", "елші", "елшілігі"]) + r"(?!\w)", re.IGNORECASE)
 _CYR_I = re.compile(r"[іІ]")  # Kazakh and Ukrainian write it; Russian never does
 RU_WORDS = 4  # Cyrillic words from which a text without і is taken as Russian without a model
 EN_WORDS = 2  # English function words from which a Latin text is English without a model
