@@ -23,10 +23,11 @@ import orjson
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import WORK, save, write_twarc_pages
 
-from envoywatch.ingest import ingest
+from envoywatch.ingest import BATCH_POSTS, Step, gc_paused, ingest
 from envoywatch.sources._util import iter_lines, read_jsonl
-from envoywatch.sources.twarc2 import map_record
+from envoywatch.sources.twarc2 import map_record, read_rows
 from envoywatch.store import open_store
+from envoywatch.store.writer import RowBuilder
 
 PG_SCHEMA = "bench_ingest"  # its own schema: the benchmark never touches other workspaces on the server
 
@@ -50,10 +51,11 @@ def split_cpu(fn) -> dict:
 
 
 def timed(fn) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one call."""
-    c0, t0 = cpu(), time.perf_counter()
-    fn()
-    return time.perf_counter() - t0, cpu() - c0
+    """(wall seconds, CPU seconds) of one call, the cycle collector paused as the ingest pauses it."""
+    with gc_paused():
+        c0, t0 = cpu(), time.perf_counter()
+        fn()
+        return time.perf_counter() - t0, cpu() - c0
 
 
 def flatten(pages: Path, out: Path) -> Path:
@@ -108,8 +110,43 @@ def stage_parse(pages: Path) -> None:
 
 
 def stage_map(pages: Path) -> None:
-    for _ in read_jsonl(pages, map_record):
-        pass
+    """The usual mapping to Post objects, then rows (other importers take this path)."""
+    builder = RowBuilder("twarc2@1", "sqlite")
+    for item in read_jsonl(pages, map_record):
+        builder.add(item)
+        if len(builder.out.rows) >= BATCH_POSTS:
+            builder.take()
+
+
+def stage_rows(pages: Path) -> None:
+    """The twarc2 fast path the ingest uses: pages straight to writer rows."""
+    builder = RowBuilder("twarc2@1", "sqlite")
+    for _ in read_rows(pages, builder):
+        if len(builder.out.rows) >= BATCH_POSTS:
+            builder.take()
+
+
+def handoff_part(pages: Path, tweets: int = 20_000) -> dict:
+    """CPU microseconds per post to hand prepared batches between the processes, pickle against orjson."""
+    import pickle
+
+    builder, steps = RowBuilder("twarc2@1", "sqlite"), []
+    for _, offset in read_rows(pages, builder):
+        if len(builder.out.rows) >= BATCH_POSTS:
+            steps.append(Step(builder.take(), 0, 0, BATCH_POSTS, offset))
+        if len(steps) * BATCH_POSTS >= tweets:
+            break
+    n = sum(len(s.batch.rows) for s in steps)
+    blobs = [pickle.dumps(s, protocol=pickle.HIGHEST_PROTOCOL) for s in steps]
+    rows = [orjson.dumps(s.batch.rows) for s in steps]
+    per_post = {
+        "pickle_dumps_batch": timed(lambda: [pickle.dumps(s, protocol=pickle.HIGHEST_PROTOCOL) for s in steps])[1],
+        "pickle_loads_batch": timed(lambda: [pickle.loads(b) for b in blobs])[1],
+        "orjson_dumps_rows_only": timed(lambda: [orjson.dumps(s.batch.rows) for s in steps])[1],
+        "orjson_loads_rows_only": timed(lambda: [orjson.loads(b) for b in rows])[1],
+    }
+    return {"posts": n, "bytes_per_post_pickled": sum(map(len, blobs)) / n,
+            "cpu_us_per_post": {k: v / n * 1e6 for k, v in per_post.items()}}
 
 
 def fresh(path: Path) -> Path:
@@ -161,24 +198,27 @@ def sqlite_part(args, work: Path, pages: Path) -> dict:
 
 
 def stages_part(pages: Path, total: tuple[float, float]) -> dict:
-    """Where the ingest's time goes: read+parse, mapping to posts, and the rest (rows, SQL, FTS, commits)."""
+    """Where the ingest's time goes: read+parse, pages to rows (the fast path the ingest uses, and the
+    usual mapping through Post objects for comparison), and the rest (hand-off, SQL, FTS, commits)."""
     parse = timed(lambda: stage_parse(pages))
-    mapped = timed(lambda: stage_map(pages))
+    rows = timed(lambda: stage_rows(pages))
+    usual = timed(lambda: stage_map(pages))
     out = {}
     for i, unit in enumerate(("seconds", "cpu_seconds")):
-        out[unit] = {"read_and_orjson_parse": parse[i], "map_to_posts": mapped[i] - parse[i],
-                     "write_rows_insert_fts_commit": total[i] - mapped[i], "total": total[i]}
+        out[unit] = {"read_and_orjson_parse": parse[i], "pages_to_rows_fast_path": rows[i] - parse[i],
+                     "usual_mapping_via_posts_not_used": usual[i] - parse[i],
+                     "handoff_write_index_fts_commit": total[i] - rows[i], "total": total[i]}
     return out
 
 
 def write_breakdown(pages: Path, work: Path, tweets: int) -> dict:
-    """CPU microseconds per tweet of each step after parsing, from one more ingest in one process
-    (the steps of the reading process cannot be timed from here)."""
+    """CPU microseconds per tweet of the writer's steps, from one more ingest in one process
+    (the steps of the reading process cannot be timed from here; see stages)."""
     import envoywatch.ingest as ingest_mod
     from envoywatch.store import writer
 
     spent: dict[str, float] = {}
-    steps = [(ingest_mod, "prepare", "build_row_lists"), (writer, "_lookup", "lookup_existing_posts"),
+    steps = [(writer, "_lookup", "lookup_existing_posts"),
              (writer, "_insert_sqlite", "sqlite_insert_executemany"),
              (writer.fts, "rebuild_deferred", "rebuild_indexes_and_fts5_at_the_end"),
              (writer.AccountIndex, "resolve", "accounts"), (ingest_mod._Load, "commit", "commit")]
@@ -235,6 +275,7 @@ def main() -> None:
     args = ap.parse_args()
     work = WORK / "ingest"
     work.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0]
     pages = write_twarc_pages(work / "pages.jsonl", args.tweets)
     result = {"workload": f"{args.tweets} generated tweets in twarc2 pages (100 per page), fresh workspace",
               **sqlite_part(args, work, pages),
@@ -245,6 +286,8 @@ def main() -> None:
     result["stages"]["write_stage_cpu_us_per_tweet"] = write_breakdown(pages, work, args.tweets)
     split = split_cpu(lambda: run_envoywatch(pages, str(fresh(work / "ew-split.db"))))
     result["stages"]["two_processes_us_per_tweet"] = {k: v / args.tweets * 1e6 for k, v in split.items()}
+    result["stages"]["handoff"] = handoff_part(pages)
+    result["load_average_1min_at_start"] = load
     result["growth"] = growth_part(args, work, pages, total)
     if args.pg:
         result["postgresql"] = pg_part(pages, args.pg, args.tweets)

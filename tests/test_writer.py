@@ -78,3 +78,20 @@ def test_a_handle_change_between_pages_is_not_hidden_by_the_account_cache():
     odd = map_page({"data": [{"id": "9", "text": "t", "author_id": "1"}],
                     "includes": {"users": [{"id": 1, "username": ["x"]}]}}, Location("f", 3))
     assert odd.posts[0].author.platform_id == "1"
+
+
+def test_new_accounts_of_a_batch_are_created_together_each_once(store):
+    from envoywatch.store.schema import accounts
+
+    authors = [AccountRef("x", handle=f"@Mission{i % 7}", platform_id=f"id{i % 7}") for i in range(40)]
+    authors += [AccountRef("x", handle="mission3", platform_id="id3"), AccountRef("x", platform_id="only_id"),
+                AccountRef("x", handle="MISSION0"), AccountRef("bluesky", handle="mission0.bsky.social")]
+    ps = [Post(platform="x", platform_id=str(i), author=a, text=f"t {i}") for i, a in enumerate(authors)]
+    assert _write(store, *ps).inserted == len(ps)
+    with store.read() as conn:
+        accs = {(r.platform, r.handle, r.platform_id): r.id for r in conn.execute(select(accounts))}
+        owners = dict(conn.execute(select(posts.c.platform_id, posts.c.account_id)).all())
+    assert len(accs) == 9  # 7 missions, one id-only account, one Bluesky account
+    assert owners["0"] == owners["7"] == owners["42"] == accs[("x", "mission0", "id0")]
+    assert owners["3"] == owners["40"] == accs[("x", "mission3", "id3")]
+    assert owners["41"] == accs[("x", None, "only_id")]

@@ -41,7 +41,7 @@ PG_MOVE = (f"INSERT INTO posts ({_COLS}) SELECT {_COLS} FROM posts_load "
            "ON CONFLICT (platform, platform_id) DO NOTHING")
 
 
-NEW_ACCOUNT = insert(accounts).returning(accounts.c.id)  # built once: one statement per new account
+NEW_ACCOUNTS = insert(accounts).returning(accounts.c.id, sort_by_parameter_order=True)  # ids in row order
 
 
 @dataclass
@@ -109,14 +109,28 @@ class AccountIndex:
         if not want:
             return
         self._load(conn, list(want.values()))
-        now = utcnow()
-        for r in want.values():
-            if self.get(r) is None:
-                h = norm_handle(r.handle)
-                row = {"platform": r.platform, "handle": h, "platform_id": r.platform_id,
-                       "display_name": r.display_name, "watched": False, "created_at": now}
-                new_id = conn.execute(NEW_ACCOUNT, row).scalar_one()
-                self._remember(r.platform, h, r.platform_id, new_id)
+        rows = self._new_rows(want.values())
+        if rows:  # one statement for all new accounts (one each cost 0.2-0.3 ms through SQLAlchemy)
+            for row, new_id in zip(rows, conn.execute(NEW_ACCOUNTS, rows).scalars().all(), strict=True):
+                self._remember(row["platform"], row["handle"], row["platform_id"], new_id)
+
+    def _new_rows(self, refs: Iterable[AccountRef]) -> list[dict]:
+        """Rows of the accounts to create: refs found neither here nor in an earlier row of the list."""
+        now, rows = utcnow(), []
+        handles: set[tuple[str, str]] = set()
+        pids: set[tuple[str, str]] = set()
+        for r in refs:
+            h = norm_handle(r.handle)
+            if self.get(r) is not None or (h and (r.platform, h) in handles) or (
+                    r.platform_id and (r.platform, r.platform_id) in pids):
+                continue
+            if h:
+                handles.add((r.platform, h))
+            if r.platform_id:
+                pids.add((r.platform, r.platform_id))
+            rows.append({"platform": r.platform, "handle": h, "platform_id": r.platform_id,
+                         "display_name": r.display_name, "watched": False, "created_at": now})
+        return rows
 
     def _load(self, conn: Connection, refs: list[AccountRef]) -> None:
         handles = {(r.platform, norm_handle(r.handle)) for r in refs if r.handle}
