@@ -152,8 +152,8 @@ def counts(url: str) -> dict:
     return res
 
 
-def run_engine(url: str, scale: float, rate: float, seconds: float) -> dict:
-    eps = endpoints(scale)
+def run_engine(url: str, scale: float, rate: float, seconds: float, only: list[str] | None = None) -> dict:
+    eps = [e for e in endpoints(scale) if not only or e[0] in only]
     sizes = counts(url)  # also applies pending migrations before the server starts
     load_before = round(os.getloadavg()[0], 2)
     port = free_port()
@@ -190,14 +190,17 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--chunks", type=int, help="SQLite workspace: only the first N chunks of 20,000 posts")
     ap.add_argument("--pg-chunks", type=int, help="the same for PostgreSQL")
+    ap.add_argument("--endpoints", help="comma-separated endpoint names to measure alone (e.g. story_top); "
+                                        "recorded under '<engine>_subset' beside the full run")
     args = ap.parse_args()
     path = RESULTS / "queries.json"
     out = json.loads(path.read_text()) if path.exists() else {}
     out.update({"benchmark": "queries", "scale": args.scale, "goal": f"p95 < {GOAL_P95_MS} ms on SQLite",
                 "server": "envoywatch serve (uvicorn, 1 process), loopback",
                 "client": "bench_web open loop, keep-alive; uncached = every request on its own URL",
-                "machine": f"{platform.machine()} {os.cpu_count()} cpus (shared)",
-                "command": command_line()})
+                "machine": f"{platform.machine()} {os.cpu_count()} cpus (shared)"})
+    if not args.endpoints:
+        out["command"] = command_line()
     engines = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
     for name, pg in engines:
         if args.only and name != args.only:
@@ -206,8 +209,10 @@ def main() -> None:
         url = big.build(args.scale, pg, log=lambda m: print(m, file=sys.stderr, flush=True),
                         chunks=args.pg_chunks if pg else args.chunks)
         print(f"{name} workspace ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-        out[name] = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                     **run_engine(url, args.scale, args.rate, args.seconds)}
+        only = args.endpoints.split(",") if args.endpoints else None
+        out[f"{name}_subset" if only else name] = {
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "command": command_line(),
+            **run_engine(url, args.scale, args.rate, args.seconds, only)}
     RESULTS.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps({k: out[k].get("p95_uncached_ms") if isinstance(out[k], dict) else out[k] for k in out},
