@@ -227,3 +227,5 @@ def backfill(conn: Connection) -> None:
     flag_forwards(conn)
     sync_accounts(conn, [a for (a,) in conn.execute(text("SELECT DISTINCT account_id FROM story_posts"))])
     conn.execute(text(_weeks_sql("")))
+    if conn.dialect.name == "postgresql":  # statistics now, not at autovacuum's next pass
+        conn.execute(text("ANALYZE story_posts, story_countries, story_weeks, story_accounts"))
