@@ -31,6 +31,7 @@ BULK_MIN_POSTS = 50_000  # files expected to hold fewer posts keep per-row index
 BYTES_PER_POST = 500  # rough size of one post in an export file (twarc2 pages: about 430 bytes)
 PARALLEL_MIN_BYTES = 8 << 20  # files at least this big are read and mapped in a second process
 QUEUE_STEPS = 4  # prepared batches in flight between the reading process and the writer
+FTS_PER_COMMIT = False  # True: a bulk load indexes full text per transaction (measured: no gain, the writer is the slower)
 
 Progress = Callable[[int, int | None], None]  # (bytes or records done, total) -> None
 
@@ -282,6 +283,8 @@ class _Load:
             self.commit()
 
     def commit(self) -> None:
+        if self.writer.fts_deferred and FTS_PER_COMMIT:  # while the reading process is the slower one
+            fts.sync(self.conn)
         self.tx.close()  # leaves the transaction: commits
         self.conn = None
         for r in self.held:  # after the commit: a crash before it re-reads these records anyway
