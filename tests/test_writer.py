@@ -95,3 +95,12 @@ def test_new_accounts_of_a_batch_are_created_together_each_once(store):
     assert owners["0"] == owners["7"] == owners["42"] == accs[("x", "mission0", "id0")]
     assert owners["3"] == owners["40"] == accs[("x", "mission3", "id3")]
     assert owners["41"] == accs[("x", None, "only_id")]
+
+
+def test_a_post_twice_in_one_batch_is_one_duplicate_and_media_still_match(store):
+    ps = [_post(str(i), media=[Media("photo", f"http://img/{i}.png")]) for i in range(5)]
+    c = _write(store, ps[0], ps[1], ps[0], ps[2], ps[3], ps[3], ps[4])
+    assert (c.read, c.inserted, c.duplicates) == (7, 5, 2)
+    with store.read() as conn:
+        pairs = sorted(conn.execute(select(posts.c.platform_id, media.c.url).join(media, media.c.post_id == posts.c.id)))
+    assert pairs == [(str(i), f"http://img/{i}.png") for i in range(5)]

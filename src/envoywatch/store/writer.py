@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC
+from operator import itemgetter
 
 import orjson
 from sqlalchemy import Connection, insert, select, tuple_, update
@@ -341,20 +342,15 @@ class PostWriter:
         return c
 
     def _write_posts(self, conn: Connection, batch: Prepared, c: Counts) -> None:
-        picked: dict[tuple[str, str], int] = {}  # key -> first row of it in the batch
-        for i, row in enumerate(batch.rows):
-            key = (row[0], row[1])
-            if key in picked:  # the same post twice in one batch (includes repeat often)
-                c.duplicates += 1
-            else:
-                picked[key] = i
+        picked = _first_rows(batch.rows, c)
         if not picked:
             return
+        inserted = c.inserted
         if conn.dialect.name == "sqlite":
             ids = self._insert_first(conn, batch, picked, c)
         else:
             ids = self._lookup_first(conn, batch, picked, c)
-        if ids and not self.fts_deferred:
+        if c.inserted > inserted and not self.fts_deferred:
             fts.sync(conn)
         self._write_media(conn, batch, ids)
 
@@ -369,8 +365,8 @@ class PostWriter:
         rows = batch.rows if len(order) == len(batch.rows) else [batch.rows[i] for i in order]
         inserted = _insert_sqlite(conn, rows)
         c.inserted += inserted
-        if inserted == len(rows):
-            return {i: before + 1 + n for n, i in enumerate(order)}
+        if inserted == len(rows):  # only media rows need the ids
+            return {i: before + 1 + n for n, i in enumerate(order) if i in batch.media} if batch.media else {}
         ids: dict[int, int] = {}
         changed: list[tuple[int, list]] = []
         seen = 0
@@ -470,6 +466,20 @@ class PostWriter:
                     created_at=as_utc(b.created_at), uri=b.uri, raw=_dumps(b.raw), ingested_at=now))
                 new += 1
         return new
+
+
+def _first_rows(rows: list[list], c: Counts) -> dict[tuple[str, str], int]:
+    """(platform, platform id) -> the first row of it in the batch; repeats count as duplicates."""
+    keys = list(zip(map(itemgetter(0), rows), map(itemgetter(1), rows), strict=True))
+    if len(set(keys)) == len(keys):  # the usual batch: built in C
+        return dict(zip(keys, range(len(keys)), strict=True))
+    picked: dict[tuple[str, str], int] = {}
+    for i, key in enumerate(keys):
+        if key in picked:  # the same post twice in one batch (includes repeat often)
+            c.duplicates += 1
+        else:
+            picked[key] = i
+    return picked
 
 
 def _lookup(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
