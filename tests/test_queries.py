@@ -53,6 +53,18 @@ def test_counts_are_exact_below_the_cap_and_capped_above(sample, f, monkeypatch)
                       else total)
 
 
+@pytest.mark.parametrize("word", ["washington", "WASHINGTON", "Washington"])
+def test_search_ignores_the_case_of_latin_words(sample, word):
+    store, _ = sample
+    found = _ids(store, PostFilter(q=word), dense=False)
+    assert found and found == _ids(store, PostFilter(q="Washington"), dense=False)
+
+
+def test_postgresql_search_adds_case_variants_only_for_non_ascii_words():
+    assert q.ts_query("Vilnius") == "(vilnius:*)"  # 'simple' folds ASCII in every server locale
+    assert q.ts_query("Казахстан") == "(Казахстан:* | казахстан:*)"
+
+
 def test_week_in_sql_is_the_monday_of_the_utc_week(store):
     days = [datetime(2020, 5, 10, 23, 59, 59, 999999, tzinfo=UTC), datetime(2020, 5, 11, tzinfo=UTC),
             datetime(2021, 1, 3, 12, tzinfo=UTC)]

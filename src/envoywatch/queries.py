@@ -57,12 +57,13 @@ def fts_query(q: str) -> str:
 def ts_query(q: str) -> str:
     """The same for PostgreSQL's to_tsquery: every word as a prefix, all required.
 
-    A server with the C locale does not fold non-Latin case, so each word also goes in as
-    lower-case and capitalised.
+    A server with the C locale does not fold non-Latin case, so a non-ASCII word also goes in as
+    lower-case and capitalised; an ASCII word is folded by the 'simple' dictionary in every locale,
+    and each extra prefix variant is another GIN scan (a two-word search at 6M posts: 620 -> 345 ms).
     """
     terms = []
     for w in search_words(q):
-        variants = sorted({w, w.lower(), w.capitalize()})
+        variants = [w.lower()] if w.isascii() else sorted({w, w.lower(), w.capitalize()})
         terms.append("(" + " | ".join(f"{v}:*" for v in variants) + ")")
     return " & ".join(terms)
 
@@ -371,7 +372,7 @@ def evidence_refs(conn, ids: list[int]) -> dict[int, dict]:
         q = (select(posts.c.id, posts.c.platform_id, posts.c.url, at, posts.c.platform,
                     accounts.c.handle, accounts.c.platform_id.label("account_pid"))
              .join(accounts, posts.c.account_id == accounts.c.id).where(posts.c.id.in_(ids[i : i + 500])))
-        for pid, platform_id, url, created, platform, handle, account_pid in conn.execute(q).tuples():
+        for pid, platform_id, url, created, platform, handle, account_pid in conn.execute(q):
             refs[pid] = {"id": pid, "platform_id": platform_id, "url": url,
                          "account": account_label(platform, handle, account_pid),
                          "created_at": iso(datetime.fromisoformat(created) if raw and created else created)}
