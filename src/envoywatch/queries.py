@@ -100,8 +100,11 @@ def _count_base(f: PostFilter) -> Select:
     return select(posts.c.id).select_from(j)
 
 
+POST_VIEW = tuple(c for c in posts.c if c.name != "raw")  # the raw payload stays in the store: no view shows it
+
+
 def _base() -> Select:
-    return (select(posts, accounts.c.handle, accounts.c.platform_id.label("account_pid"),
+    return (select(*POST_VIEW, accounts.c.handle, accounts.c.platform_id.label("account_pid"),
                    accounts.c.watched, actors.c.name.label("actor"),
                    actors.c.id.label("actor_id"), annotations.c.data.label("annotation"))
             .select_from(posts.join(accounts, posts.c.account_id == accounts.c.id)
