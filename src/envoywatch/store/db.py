@@ -44,14 +44,15 @@ BULK_WAL_PAGES = 10_000  # checkpoint the WAL every ~40 MB instead of every ~4 M
 DEFAULT_CACHE, DEFAULT_WAL_PAGES = -2000, 1000  # SQLite's own defaults, restored after a load
 
 
-def bulk_pragmas(conn: Connection) -> None:
-    """Settings for a long bulk load on SQLite: a larger page cache and fewer WAL checkpoints.
+def bulk_pragmas(conn: Connection, wal_pages: int = BULK_WAL_PAGES) -> None:
+    """Settings for a long bulk load on SQLite: a larger page cache and fewer WAL checkpoints
+    (none with `wal_pages` 0).
 
     Both hold for this connection only and cost no durability (WAL with synchronous=NORMAL stays).
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={BULK_WAL_PAGES}")
+        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={wal_pages}")
 
 
 @dataclass
@@ -94,8 +95,7 @@ class Store:
         with self.engine.connect() as conn:
             sqlite = self.dialect == "sqlite"
             if sqlite:
-                conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-                conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+                bulk_pragmas(conn, wal_pages=0)
                 conn.commit()
             try:
                 yield conn
