@@ -318,3 +318,38 @@ story_accounts = Table(
     Column("sender", String(2)),
     Column("host", String(2)),
 )
+
+# Replies by others to each account's posts (0007), for the actor page's reply and block-claim series: one
+# row per linked reply (its parent's account differs from its own) with the flags it was counted with, and
+# the sums per parent account and the reply's UTC week. `store.replies` keeps them; see it for the rule.
+reply_links = Table(
+    "reply_links",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),  # the reply
+    Column("account_id", Integer, nullable=False),  # who replied
+    Column("parent_account_id", Integer, nullable=False),  # whose post it answers
+    Column("week", String(10), nullable=False),  # the Monday of the reply's UTC week; '' when undated
+    Column("hostile", Boolean, nullable=False),
+    Column("block_claim", Boolean, nullable=False),
+    Index(None, "account_id", "parent_account_id"),
+)
+
+reply_weeks = Table(
+    "reply_weeks",
+    metadata,
+    Column("account_id", Integer, primary_key=True, autoincrement=False),  # the parent posts' account
+    Column("week", String(10), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("hostile", Integer, nullable=False),
+    Column("blocks", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# How far each kept sum has caught up: every post with an id up to `upto` is counted in it.
+aggregate_marks = Table(
+    "aggregate_marks",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("upto", Integer, nullable=False),
+)
