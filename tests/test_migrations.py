@@ -1,4 +1,4 @@
-"""Migrations on both engines: 0005 (deferred-index record) and 0006 (the story sums and their backfill)."""
+"""Migrations on both engines: 0005 (deferred-index record), 0006 (the story sums) and 0007 (the reply sums)."""
 
 from __future__ import annotations
 
@@ -66,4 +66,31 @@ def test_0006_backfills_the_story_sums_as_refresh_keeps_them(db_url):
     assert rows() == kept
     with store.engine.connect() as conn:
         assert "ix_posts_own_account_id_created_at" in {ix["name"] for ix in inspect(conn).get_indexes("posts")}
+    store.close()
+
+
+def test_0007_backfills_the_reply_sums_as_catch_up_keeps_them(db_url):
+    from test_reply_sums import Case, _kept
+
+    from envoywatch.store import replies
+
+    store = open_store(db_url)
+    c = Case(store)
+    for d in range(6):
+        plat = c.post(c.x if d % 2 else c.fb, d)[1]
+        c.reply(c.public[d % 4], plat, d + 1, hostile=d % 3 == 0, block=d == 4)
+        c.reply(c.fb, plat, d + 2)
+    with store.write() as conn:
+        replies.catch_up(conn)
+        kept = [_kept(conn, ids) for ids in c.subjects]
+    cfg = alembic_config()
+    with store.write() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    assert "reply_weeks" not in _tables(store)
+    upgrade(store)
+    with store.engine.connect() as conn:
+        assert replies.mark(conn) > 0
+        assert [_kept(conn, ids) for ids in c.subjects] == kept
+    c.check()
     store.close()

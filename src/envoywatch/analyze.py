@@ -11,7 +11,7 @@ from functools import lru_cache
 from envoywatch.analysis.base import ANALYZERS, Analyzer, Context
 from envoywatch.analysis.embed import MODEL_NAME
 from envoywatch.analysis.pipeline import Pipeline, current_version, load_builtins, public
-from envoywatch.store import aggregates
+from envoywatch.store import aggregates, replies
 from envoywatch.store import annotations as store_ann
 from envoywatch.store.db import Store, bulk_pragmas
 
@@ -91,6 +91,7 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
                 bulk_pragmas(conn)  # as ingest: fewer WAL checkpoints (each one an fsync) on SQLite
                 store_ann.write_annotations(conn, anns, pipe.version)
                 aggregates.refresh(conn, [int(a["id"]) for a in anns])  # what the story sums
+                replies.refresh(conn, [int(a["id"]) for a in anns])  # the actor page's reply sums
                 if not fast:
                     cached = {int(p.id): ctx._cache[p.id] for p in inputs if p.id in ctx._cache}
                     store_ann.save_embeddings(conn, cached, MODEL_NAME)
@@ -132,6 +133,7 @@ def reresolve_ids(store: Store, pipe: Pipeline | None, ids: list[int], fast: boo
             with store.write() as conn:
                 store_ann.write_annotations(conn, changed, version)
                 aggregates.refresh(conn, [int(a["id"]) for a in changed])
+                replies.refresh(conn, [int(a["id"]) for a in changed])
     if rest:
         return len(ids) - len(rest) + annotate_ids(store, pipe if pipe is not None else Pipeline(), rest, fast)
     return len(ids)
@@ -151,6 +153,7 @@ def analyze(store: Store, fast: bool = False, progress: Progress | None = None,
             detect_events: bool = True) -> AnalyzeResult:
     pipe = Pipeline()
     ids = store_ann.pending_ids(store, pipe.version)
+    replies.catch_up_store(store)  # link the replies stored since the last run; batches then refresh flags
     with long_lived_frozen():
         # One process needs no four commits per call (that is for Dask tasks): full-size batches.
         n = annotate_ids(store, pipe, ids, fast, progress, batch=FAST_BATCH if fast else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from envoywatch.store import annotations as store_ann
+from envoywatch.store import replies
 from envoywatch.store.db import Store, open_store
 
 CHUNK = 512  # most posts per task: big enough to amortise model calls, small enough to rebalance
@@ -125,6 +126,7 @@ def analyze_on_dask(store: Store, address: str | None = None, fast: bool = False
         check_versions(own, version)
         workers = len(own.scheduler_info().get("workers", {}))
         chunk = chunk or chunk_size(len(ids), workers)
+        replies.catch_up_store(store)  # link replies stored since the last run; the tasks then refresh flags
         done, tasks = _run_tasks(own, task, url, ids, fast, chunk)
         veiled = store_ann.veiled_post_ids(store) if done else []
         if veiled:  # cheap (prior readers over stored annotations): done here, not shipped out

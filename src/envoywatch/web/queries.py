@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import aliased
 
 from envoywatch.events.base import EVENT_TYPES
 from envoywatch.queries import account_condition, account_parts, list_events
+from envoywatch.store import replies
 from envoywatch.store.db import Store
 from envoywatch.store.schema import (
     accounts,
@@ -23,8 +24,6 @@ from envoywatch.store.schema import (
     posts,
 )
 from envoywatch.timeutil import as_utc, iso
-
-parent = aliased(posts)
 
 
 @dataclass
@@ -137,10 +136,6 @@ def week_sql(col, dialect: str):
     return func.date(func.substr(col, 1, 10), "weekday 0", "-6 days")  # stored as naive UTC text
 
 
-def _flag(col):
-    return func.sum(case((col.is_(True), 1), else_=0))
-
-
 def _authored(conn, ids: list[int]) -> list[Any]:
     """The subject's own posts per week: how many, how many analysed, undiplomatic sum and count."""
     w = week_sql(posts.c.created_at, conn.dialect.name).label("week")
@@ -153,16 +148,8 @@ def _authored(conn, ids: list[int]) -> list[Any]:
 
 
 def _replies(conn, ids: list[int]) -> list[Any]:
-    """Replies by others to the subject's posts, per week: how many, hostile, block claims."""
-    w = week_sql(posts.c.created_at, conn.dialect.name).label("week")
-    q = (select(w, func.count().label("n"), _flag(annotations.c.hostile).label("hostile"),
-                _flag(annotations.c.block_claim).label("blocks"))
-         .select_from(posts.join(parent, and_(parent.c.platform == posts.c.platform,
-                                              parent.c.platform_id == posts.c.in_reply_to))
-                      .outerjoin(annotations, annotations.c.post_id == posts.c.id))
-         .where(parent.c.account_id.in_(ids), posts.c.account_id.not_in(ids))
-         .group_by(w))
-    return conn.execute(q).all()
+    """Replies by others to the subject's posts, per week: how many, hostile, block claims (kept sums)."""
+    return replies.subject_rows(conn, ids)
 
 
 def _targets(conn, ids: list[int]) -> list[Any]:
