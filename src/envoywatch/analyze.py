@@ -13,7 +13,7 @@ from envoywatch.analysis.embed import MODEL_NAME
 from envoywatch.analysis.pipeline import Pipeline, current_version, load_builtins, public
 from envoywatch.store import aggregates, replies
 from envoywatch.store import annotations as store_ann
-from envoywatch.store.db import Store, bulk_pragmas
+from envoywatch.store.db import Store
 
 Progress = Callable[[int, int], None]
 
@@ -48,6 +48,9 @@ def fast_batch(n: int) -> int:
     return max(FULL_BATCH, min(FAST_BATCH, n // 4))
 
 
+_frozen_depth = 0  # nesting of long_lived_frozen: only the outermost freezes and unfreezes
+
+
 @contextmanager
 def long_lived_frozen() -> Iterator[None]:
     """Keep the objects alive before annotation (models, gazetteers, data) out of garbage collection.
@@ -55,19 +58,16 @@ def long_lived_frozen() -> Iterator[None]:
     A full collection walks every tracked object, some 170,000 once the models are loaded: about
     0.1 s each time, which in fast mode is the time to annotate 200 posts.
     """
-    outer = not _FROZEN
-    if outer:
+    global _frozen_depth
+    if _frozen_depth == 0:
         gc.freeze()
-    _FROZEN.append(True)
+    _frozen_depth += 1
     try:
         yield
     finally:
-        _FROZEN.pop()
-        if outer:
+        _frozen_depth -= 1
+        if _frozen_depth == 0:
             gc.unfreeze()
-
-
-_FROZEN: list[bool] = []  # nesting of long_lived_frozen: only the outermost freezes and unfreezes
 
 
 def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = False,
@@ -81,14 +81,13 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
     done = 0
     batch = batch or (fast_batch(len(ids)) if fast else FULL_BATCH)
     priors = store_ann.target_priors(store) if ids else {}
-    with long_lived_frozen():
+    with long_lived_frozen(), store.loading() as conn:  # as ingest: no WAL checkpoint until the end
         for i in range(0, len(ids), batch):
             chunk = ids[i : i + batch]
             ctx = _context(store, fast, chunk, priors)
             inputs = store_ann.load_inputs(store, chunk)
             anns = pipe.run(inputs, ctx)
-            with store.write() as conn:
-                bulk_pragmas(conn)  # as ingest: fewer WAL checkpoints (each one an fsync) on SQLite
+            with store.transaction(conn):
                 store_ann.write_annotations(conn, anns, pipe.version)
                 aggregates.refresh(conn, [int(a["id"]) for a in anns])  # what the story sums
                 replies.refresh(conn, [int(a["id"]) for a in anns])  # the actor page's reply sums
