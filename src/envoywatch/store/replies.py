@@ -60,7 +60,7 @@ def _pairs(conn: Connection, where: str) -> str:
 # Pairs that a move of the mark from :old to :new brings in: new replies (to any parent up to :new),
 # and older replies whose parent is new. Each is driven by the rows it names (an id range).
 NEW_REPLIES = "r.id > :old AND r.id <= :new AND p.id <= :new"
-NEW_PARENTS = "p.id > :old AND p.id <= :new AND r.id <= :old"
+NEW_PARENTS = "p.id > :old AND p.id <= :new AND +r.id <= :old"
 
 
 def _add_sums(source: str) -> str:
@@ -148,7 +148,7 @@ def subject_rows(conn: Connection, account_ids: Sequence[int]) -> list[WeekRow]:
     ids = sorted({int(i) for i in account_ids}) or [-1]
     live = ("r.account_id NOT IN :ids AND +p.account_id IN :ids AND ({})")
     above_r = "r.id > (SELECT w FROM m)"
-    above_p = "p.id > (SELECT w FROM m) AND r.id <= (SELECT w FROM m)"
+    above_p = "p.id > (SELECT w FROM m) AND +r.id <= (SELECT w FROM m)"
     sql = (
         "WITH m AS (SELECT COALESCE(MAX(upto), 0) AS w FROM aggregate_marks WHERE name = :mark) "
         "SELECT week, sum(n), sum(hostile), sum(blocks) FROM ("
