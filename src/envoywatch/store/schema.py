@@ -353,3 +353,48 @@ aggregate_marks = Table(
     Column("name", String(40), primary_key=True),
     Column("upto", Integer, nullable=False),
 )
+
+# What the actor page counts of each account's posts per UTC week (0008; '' is the week of undated posts):
+# own posts, analysed, undiplomatic scores; country mentions by stance (with the first post's date, which
+# orders equal counts); propaganda techniques. `store.page_sums` keeps them; see it for the rule.
+page_weeks = Table(
+    "page_weeks",
+    metadata,
+    Column("account_id", Integer, primary_key=True, autoincrement=False),
+    Column("week", String(10), primary_key=True),
+    Column("posts", Integer, nullable=False),
+    Column("analysed", Integer, nullable=False),
+    Column("und_n", Integer, nullable=False),
+    Column("und_sum", Float, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+page_targets = Table(
+    "page_targets",
+    metadata,
+    Column("account_id", Integer, primary_key=True, autoincrement=False),
+    Column("week", String(10), primary_key=True),
+    Column("code", String, primary_key=True),
+    Column("stance", String, primary_key=True),  # '' for a mention without one
+    Column("n", Integer, nullable=False),
+    Column("first_at", DateTime(timezone=True)),
+    sqlite_with_rowid=False,
+)
+
+page_labels = Table(
+    "page_labels",
+    metadata,
+    Column("account_id", Integer, primary_key=True, autoincrement=False),
+    Column("week", String(10), primary_key=True),
+    Column("label", String, primary_key=True),
+    Column("n", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# (account, week) pairs whose page rows wait for a recount (annotations written since).
+page_dirty = Table(
+    "page_dirty",
+    metadata,
+    Column("account_id", Integer, primary_key=True, autoincrement=False),
+    Column("week", String(10), primary_key=True),
+)
