@@ -1,4 +1,4 @@
-"""Migrations on both engines: 0005 (deferred-index record), 0006 (the story sums) and 0007 (the reply sums)."""
+"""Migrations on both engines: 0005 (deferred-index record), 0006-0008 (the story, reply and page sums)."""
 
 from __future__ import annotations
 
@@ -93,4 +93,32 @@ def test_0007_backfills_the_reply_sums_as_catch_up_keeps_them(db_url):
         assert replies.mark(conn) > 0
         assert [_kept(conn, ids) for ids in c.subjects] == kept
     c.check()
+    store.close()
+
+
+def test_0008_backfills_the_page_counts_as_flush_keeps_them(db_url):
+    from datetime import timedelta
+
+    from test_events import T0, Workspace
+    from test_page_sums import _ann, _kept, _same
+
+    from envoywatch.store import page_sums
+
+    store = open_store(db_url)
+    ws = Workspace(store)
+    x = ws.account("x", "paged", ws.actor("Embassy of Pages"))
+    for i in range(9):
+        ws.post(x, f"post {i}", T0 + timedelta(days=3 * i), ann=_ann(i) if i % 3 else None)
+    with store.write() as conn:
+        page_sums.catch_up(conn)
+        page_sums.flush(conn)
+    kept = _kept(store, [x])
+    cfg = alembic_config()
+    with store.write() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+    assert "page_weeks" not in _tables(store)
+    upgrade(store)
+    assert _kept(store, [x]) == kept
+    _same(store, [x])
     store.close()

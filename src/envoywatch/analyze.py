@@ -11,7 +11,7 @@ from functools import lru_cache
 from envoywatch.analysis.base import ANALYZERS, Analyzer, Context
 from envoywatch.analysis.embed import MODEL_NAME
 from envoywatch.analysis.pipeline import Pipeline, current_version, load_builtins, public
-from envoywatch.store import aggregates, replies
+from envoywatch.store import aggregates, page_sums, replies
 from envoywatch.store import annotations as store_ann
 from envoywatch.store.db import Store
 
@@ -91,6 +91,7 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
                 store_ann.write_annotations(conn, anns, pipe.version)
                 aggregates.refresh(conn, [int(a["id"]) for a in anns])  # what the story sums
                 replies.refresh(conn, [int(a["id"]) for a in anns])  # the actor page's reply sums
+                page_sums.touch(conn, [int(a["id"]) for a in anns])  # and its counts of own posts
                 if not fast:
                     cached = {int(p.id): ctx._cache[p.id] for p in inputs if p.id in ctx._cache}
                     store_ann.save_embeddings(conn, cached, MODEL_NAME)
@@ -133,6 +134,7 @@ def reresolve_ids(store: Store, pipe: Pipeline | None, ids: list[int], fast: boo
                 store_ann.write_annotations(conn, changed, version)
                 aggregates.refresh(conn, [int(a["id"]) for a in changed])
                 replies.refresh(conn, [int(a["id"]) for a in changed])
+                page_sums.touch(conn, [int(a["id"]) for a in changed])
     if rest:
         return len(ids) - len(rest) + annotate_ids(store, pipe if pipe is not None else Pipeline(), rest, fast)
     return len(ids)
@@ -153,6 +155,7 @@ def analyze(store: Store, fast: bool = False, progress: Progress | None = None,
     pipe = Pipeline()
     ids = store_ann.pending_ids(store, pipe.version)
     replies.catch_up_store(store)  # link the replies stored since the last run; batches then refresh flags
+    page_sums.catch_up_store(store)  # list the weeks of new posts for the recount at the end
     with long_lived_frozen():
         # One process needs no four commits per call (that is for Dask tasks): full-size batches.
         n = annotate_ids(store, pipe, ids, fast, progress, batch=FAST_BATCH if fast else None)
@@ -160,6 +163,7 @@ def analyze(store: Store, fast: bool = False, progress: Progress | None = None,
         veiled = store_ann.veiled_post_ids(store) if n else []
         if veiled:
             reresolve_ids(store, pipe, veiled, fast)
+    page_sums.flush_store(store)  # recount each week the run touched, once
     events = run_events(store) if detect_events else {}
     return AnalyzeResult(n, len(veiled), pipe.version, events)
 

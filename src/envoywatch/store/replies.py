@@ -76,9 +76,9 @@ def _add_sums(source: str) -> str:
 LINK = "INSERT INTO reply_links (post_id, account_id, parent_account_id, week, hostile, block_claim) "
 
 
-def mark(conn: Connection) -> int:
-    """The post id the sums have caught up to (0: none yet)."""
-    row = conn.execute(text("SELECT upto FROM aggregate_marks WHERE name = :m"), {"m": MARK}).first()
+def mark(conn: Connection, name: str = MARK) -> int:
+    """The post id the named sums have caught up to (0: none yet)."""
+    row = conn.execute(text("SELECT upto FROM aggregate_marks WHERE name = :m"), {"m": name}).first()
     return int(row[0]) if row else 0
 
 

@@ -397,4 +397,5 @@ page_dirty = Table(
     metadata,
     Column("account_id", Integer, primary_key=True, autoincrement=False),
     Column("week", String(10), primary_key=True),
+    sqlite_with_rowid=False,
 )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from envoywatch.events.base import EVENT_TYPES
 from envoywatch.queries import account_condition, account_parts, list_events
-from envoywatch.store import replies
+from envoywatch.store import page_sums, replies
 from envoywatch.store.db import Store
 from envoywatch.store.schema import (
     accounts,
@@ -153,16 +153,21 @@ def _replies(conn, ids: list[int]) -> list[Any]:
 
 
 def _targets(conn, ids: list[int]) -> list[Any]:
-    """Country mentions in the subject's posts per week, code and stance, in the order an account-by-account,
-    oldest-first reading meets them (which decides the order of equally targeted countries)."""
+    """Country mentions in the subject's posts per week, code and stance, with the first post's date
+    (which orders equally targeted countries: see `_reading_order`)."""
     w = week_sql(posts.c.created_at, conn.dialect.name).label("week")
     q = (select(w, mentions.c.code, mentions.c.stance, posts.c.account_id, func.count().label("n"),
                 func.min(posts.c.created_at).label("first"))
          .select_from(mentions.join(posts, posts.c.id == mentions.c.post_id))
          .where(posts.c.account_id.in_(ids), mentions.c.code.is_not(None))
          .group_by(w, mentions.c.code, mentions.c.stance, posts.c.account_id))
-    rows = conn.execute(q).all()
-    return sorted(rows, key=lambda r: (r.account_id, r.first is None, str(r.first or ""), r.code, r.stance or ""))
+    return conn.execute(q).all()
+
+
+def _reading_order(targets: list[Any]) -> list[Any]:
+    """Country mentions in the order an account-by-account, oldest-first reading meets them."""
+    return sorted(targets, key=lambda r: (r.account_id, r.first is None, str(as_utc(r.first) or ""), r.code,
+                                          r.stance or ""))
 
 
 def _techniques(conn, ids: list[int]) -> list[Any]:
@@ -178,8 +183,10 @@ def subject_series(store: Store, subj: Subject) -> dict[str, Any]:
     """Weekly series for the actor page charts, plus host relevance and analysis coverage."""
     ids = subj.account_ids or [-1]
     with store.read() as conn:
-        authored, replies = _authored(conn, ids), _replies(conn, ids)
-        targets, techs = _targets(conn, ids), _techniques(conn, ids)
+        kept = page_sums.subject_rows(conn, ids)  # None while some of them wait for a recount
+        authored, targets, techs = kept or (_authored(conn, ids), _targets(conn, ids), _techniques(conn, ids))
+        answers = _replies(conn, ids)
+    targets = _reading_order(targets)
     n_posts = sum(r.n for r in authored)
     tgt, tech = Counter(), Counter()
     for t in targets:
@@ -188,7 +195,7 @@ def subject_series(store: Store, subj: Subject) -> dict[str, Any]:
     for t in techs:
         tech[(t.week, t.label)] += t.n
     return {
-        "analysed": sum(r.ann for r in authored), "posts": n_posts, "replies": sum(r.n for r in replies),
+        "analysed": sum(r.ann for r in authored), "posts": n_posts, "replies": sum(r.n for r in answers),
         "posts_per_week": [{"week": r.week, "posts": r.n} for r in sorted(authored, key=_by_week) if r.week],
         "targets_per_week": [{"week": w, "country": c, "posts": n} for (w, c), n in sorted(tgt.items()) if w],
         "undiplomatic_per_week": [{"week": r.week, "undiplomatic": round(r.und / r.und_n, 3), "posts": r.und_n}
@@ -196,9 +203,9 @@ def subject_series(store: Store, subj: Subject) -> dict[str, Any]:
         "techniques_per_week": [{"week": w, "technique": t, "posts": n} for (w, t), n in sorted(tech.items()) if w],
         "replies_per_week": [{"week": r.week, "replies": r.n, "hostile": int(r.hostile or 0),
                               "hostile_share": round(int(r.hostile or 0) / r.n, 3)}
-                             for r in sorted(replies, key=_by_week) if r.week],
+                             for r in sorted(answers, key=_by_week) if r.week],
         "block_claims_per_week": [{"week": r.week, "block_claims": int(r.blocks)}
-                                  for r in sorted(replies, key=_by_week) if r.week and r.blocks],
+                                  for r in sorted(answers, key=_by_week) if r.week and r.blocks],
         "host_relevance": host_relevance(subj, targets, n_posts),
     }
 

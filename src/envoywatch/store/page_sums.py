@@ -1,0 +1,191 @@
+"""What the actor page counts of a subject's own posts, kept per account and UTC week.
+
+The page charts posts, analysed posts and the undiplomatic score per week (`page_weeks`), countries
+mentioned with their stance (`page_targets`) and propaganda techniques (`page_labels`). Counting
+them from the 44,000 posts of the busiest actor took 0.7 s of CPU on SQLite at a million posts; the
+kept rows answer in milliseconds.
+
+The rule that keeps them exact: every post with an id up to the mark (`aggregate_marks`, "page") is
+counted in the rows, unless its (account, week) pair is listed in `page_dirty`. `catch_up` lists the
+pairs of posts stored since the mark and moves it; writing annotations lists their posts' pairs
+(`touch`); `flush` recounts the listed pairs and clears them (at the end of an analysis run, so a
+pair is recounted once per run, not once per batch). A subject with a listed pair or a post above
+the mark is counted live by the caller, as before.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import Connection, DateTime, bindparam, text
+
+from envoywatch.store.db import Store
+from envoywatch.store.replies import mark
+
+MARK = "page"
+BATCH = 500
+
+
+class Authored(NamedTuple):
+    week: str | None
+    n: int
+    ann: int
+    und: float | None
+    und_n: int
+
+
+class Target(NamedTuple):
+    week: str | None
+    code: str
+    stance: str | None
+    account_id: int
+    n: int
+    first: object
+
+
+class Technique(NamedTuple):
+    week: str | None
+    label: str
+    n: int
+
+
+def _week(conn: Connection) -> str:
+    if conn.dialect.name == "postgresql":
+        return "COALESCE(to_char(date_trunc('week', timezone('UTC', p.created_at)), 'YYYY-MM-DD'), '')"
+    return "COALESCE(date(substr(p.created_at, 1, 10), 'weekday 0', '-6 days'), '')"
+
+
+def _counts(conn: Connection, where: str) -> list[str]:
+    """The three recounts of the posts `where` selects (p: posts), as INSERT ... SELECT statements."""
+    w = _week(conn)
+    return [
+        ("INSERT INTO page_weeks (account_id, week, posts, analysed, und_n, und_sum) "
+        f"SELECT p.account_id, {w}, count(*), count(a.post_id), count(a.undiplomatic), "
+        "COALESCE(sum(a.undiplomatic), 0) FROM posts p LEFT JOIN annotations a ON a.post_id = p.id "
+        f"WHERE p.kind != 'reply' AND {where} GROUP BY p.account_id, {w}"),
+        ("INSERT INTO page_targets (account_id, week, code, stance, n, first_at) "
+        f"SELECT p.account_id, {w}, m.code, COALESCE(m.stance, ''), count(*), min(p.created_at) "
+        f"FROM mentions m JOIN posts p ON p.id = m.post_id WHERE m.code IS NOT NULL AND {where} "
+        f"GROUP BY p.account_id, {w}, m.code, COALESCE(m.stance, '')"),
+        ("INSERT INTO page_labels (account_id, week, label, n) "
+        f"SELECT p.account_id, {w}, l.label, count(*) FROM post_labels l JOIN posts p ON p.id = l.post_id "
+        f"WHERE l.kind = 'technique' AND {where} GROUP BY p.account_id, {w}, l.label"),
+    ]
+
+
+TABLES = ("page_weeks", "page_targets", "page_labels")
+
+
+def _exec(conn: Connection, sql: str, params: dict) -> None:
+    stmt = text(sql)
+    for name, value in params.items():
+        if isinstance(value, list):
+            stmt = stmt.bindparams(bindparam(name, expanding=True))
+        elif name in ("lo", "hi"):
+            stmt = stmt.bindparams(bindparam(name, type_=DateTime(timezone=True)))
+    conn.execute(stmt, params)
+
+
+def catch_up(conn: Connection) -> int:
+    """List the (account, week) pairs of posts stored since the mark and move it; returns the pairs listed."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE posts IN SHARE MODE"))  # no insert in flight below the new mark
+    old = mark(conn, MARK)
+    new = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM posts")).scalar())
+    if new <= old:
+        return 0
+    listed = conn.execute(text(
+        f"INSERT INTO page_dirty (account_id, week) SELECT DISTINCT p.account_id, {_week(conn)} FROM posts p "
+        "WHERE p.id > :old AND p.id <= :new ON CONFLICT DO NOTHING"), {"old": old, "new": new}).rowcount
+    if old:
+        conn.execute(text("UPDATE aggregate_marks SET upto = :new WHERE name = :m"), {"new": new, "m": MARK})
+    else:
+        conn.execute(text("INSERT INTO aggregate_marks (name, upto) VALUES (:m, :new)"), {"new": new, "m": MARK})
+    return listed
+
+
+def touch(conn: Connection, post_ids: Sequence[int]) -> None:
+    """List the pairs of these posts, whose annotations were just written, for the next `flush`."""
+    ids = sorted({int(i) for i in post_ids})
+    for i in range(0, len(ids), BATCH):
+        _exec(conn, f"INSERT INTO page_dirty (account_id, week) SELECT DISTINCT p.account_id, {_week(conn)} "
+                    "FROM posts p WHERE p.id IN :ids ON CONFLICT DO NOTHING", {"ids": ids[i : i + BATCH]})
+
+
+def flush(conn: Connection) -> int:
+    """Recount every listed pair and clear the list; returns the pairs recounted."""
+    by_acc: dict[int, list[str]] = defaultdict(list)
+    for a, w in conn.execute(text("SELECT account_id, week FROM page_dirty")):
+        by_acc[int(a)].append(str(w))
+    for a, weeks in sorted(by_acc.items()):
+        weeks.sort()
+        if weeks[0] == "":  # undated posts
+            _recount(conn, a, [""], "p.account_id = :a AND p.created_at IS NULL", {})
+            weeks = weeks[1:]
+        for i in range(0, len(weeks), BATCH):
+            chunk = weeks[i : i + BATCH]  # the dates bound the index range; the week list picks from it
+            span = {"lo": _monday(chunk[0]), "hi": _monday(chunk[-1]) + timedelta(days=7)}
+            _recount(conn, a, chunk, "p.account_id = :a AND p.created_at >= :lo AND p.created_at < :hi", span)
+    conn.execute(text("DELETE FROM page_dirty"))
+    return sum(len(w) for w in by_acc.values())
+
+
+def _recount(conn: Connection, account: int, weeks: list[str], where: str, span: dict) -> None:
+    for table in TABLES:
+        _exec(conn, f"DELETE FROM {table} WHERE account_id = :a AND week IN :weeks", {"a": account, "weeks": weeks})
+    for sql in _counts(conn, f"{where} AND {_week(conn)} IN :weeks"):
+        _exec(conn, sql, {"a": account, "weeks": weeks, **span})
+
+
+def _monday(week: str) -> datetime:
+    return datetime.fromisoformat(week).replace(tzinfo=UTC)
+
+
+def backfill(conn: Connection) -> None:
+    """Count every post of a workspace from scratch (migration 0008)."""
+    for table in (*TABLES, "page_dirty"):
+        conn.execute(text(f"DELETE FROM {table}"))
+    conn.execute(text("DELETE FROM aggregate_marks WHERE name = :m"), {"m": MARK})
+    catch_up(conn)
+    conn.execute(text("DELETE FROM page_dirty"))
+    for sql in _counts(conn, "TRUE"):
+        conn.execute(text(sql))
+
+
+def catch_up_store(store: Store) -> int:
+    with store.write() as conn:
+        return catch_up(conn)
+
+
+def flush_store(store: Store) -> int:
+    with store.write() as conn:
+        return flush(conn)
+
+
+def subject_rows(conn: Connection, account_ids: Sequence[int]) -> tuple[list, list, list] | None:
+    """The kept rows of these accounts (authored, targets, techniques), or None when some are stale."""
+    ids = sorted({int(i) for i in account_ids}) or [-1]
+    stale = text("SELECT EXISTS (SELECT 1 FROM page_dirty WHERE account_id IN :ids) OR EXISTS ("
+                 "SELECT 1 FROM posts WHERE account_id IN :ids AND id > COALESCE("
+                 "(SELECT upto FROM aggregate_marks WHERE name = :m), 0))").bindparams(
+        bindparam("ids", expanding=True))
+    if conn.execute(stale, {"ids": ids, "m": MARK}).scalar():
+        return None
+
+    def rows(sql: str) -> list:
+        return conn.execute(text(sql).bindparams(bindparam("ids", expanding=True)), {"ids": ids}).all()
+
+    authored = [Authored(w or None, int(n), int(a), float(s) if u else None, int(u)) for w, n, a, u, s in rows(
+        "SELECT week, sum(posts), sum(analysed), sum(und_n), sum(und_sum) FROM page_weeks "
+        "WHERE account_id IN :ids GROUP BY week")]
+    first = text("SELECT week, code, stance, account_id, n, first_at FROM page_targets "
+                 "WHERE account_id IN :ids").bindparams(bindparam("ids", expanding=True)).columns(
+        first_at=DateTime(timezone=True))
+    targets = [Target(w or None, c, st or None, int(a), int(n), f)
+               for w, c, st, a, n, f in conn.execute(first, {"ids": ids})]
+    techs = [Technique(w or None, lab, int(n)) for w, lab, n in rows(
+        "SELECT week, label, sum(n) FROM page_labels WHERE account_id IN :ids GROUP BY week, label")]
+    return authored, targets, techs
