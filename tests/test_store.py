@@ -109,3 +109,39 @@ def test_full_text_search_finds_new_posts_and_tolerates_operators(store):
     assert [r["platform_id"] for r in rows] == ["2"] or store.dialect != "sqlite"
     rows, total = list_posts(store, PostFilter(q="Казахстан"))  # a prefix finds the inflected form
     assert total == 1
+
+
+def test_bulk_loading_checkpoints_in_the_background(tmp_path, monkeypatch):
+    """A load with checkpoint_every copies the WAL into the database from another thread while it
+    writes; the rows and a later open are as without it."""
+    import time
+
+    from envoywatch.store import db as db_mod
+
+    store = db_mod.open_store(tmp_path / "w.db")
+    seen: list[db_mod.Checkpointer] = []
+    real = db_mod.Checkpointer
+    monkeypatch.setattr(db_mod, "Checkpointer", lambda *a: seen.append(real(*a)) or seen[-1])
+    with store.loading(checkpoint_every=0.01) as conn:
+        for n in range(5):
+            with store.transaction(conn):
+                conn.exec_driver_sql("INSERT INTO actors (name, role, created_at) VALUES (?, 'embassy', '2020-01-01')",
+                                     (f"mission {n}",))
+            time.sleep(0.05)
+    assert seen and seen[0].runs > 0 and not seen[0]._thread.is_alive()
+    store.close()
+    with db_mod.open_store(tmp_path / "w.db").read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM actors").scalar() == 5
+
+
+def test_prepared_batches_cross_processes_with_their_rows():
+    """SQLite rows (str, int, None) go through marshal, PostgreSQL rows with datetimes through pickle."""
+    import pickle
+    from datetime import UTC, datetime
+
+    from envoywatch.store.writer import Prepared
+
+    for rows in ([["x", "1", 3, -1, None, 1.5, "🙂"]], [["x", "2", datetime(2020, 3, 14, tzinfo=UTC), None]]):
+        batch = Prepared(rows=rows, media={0: []})
+        back = pickle.loads(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back.rows == rows and type(back.rows[0]) is list and back.media == {0: []}

@@ -31,6 +31,7 @@ BULK_MIN_POSTS = 50_000  # files expected to hold fewer posts keep per-row index
 BYTES_PER_POST = 500  # rough size of one post in an export file (twarc2 pages: about 430 bytes)
 PARALLEL_MIN_BYTES = 8 << 20  # files at least this big are read and mapped in a second process
 QUEUE_STEPS = 4  # prepared batches in flight between the reading process and the writer
+CHECKPOINT_EVERY = 1.0  # seconds between background WAL checkpoints during a bulk load
 FTS_PER_COMMIT = False  # True: a bulk load indexes full text per transaction (measured: no gain, the writer is the slower)
 
 Progress = Callable[[int, int | None], None]  # (bytes or records done, total) -> None
@@ -130,7 +131,7 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
     writer = PostWriter(store, importer, fts_deferred=bulk)
     job = Job(fmt, str(path), options or {}, skip, importer, store.dialect)
     steps = steps_in_worker(job) if size >= PARALLEL_MIN_BYTES else steps_here(job)
-    with store.loading() as conn:
+    with store.loading(CHECKPOINT_EVERY if bulk else None) as conn:
         with _Load(store, conn, writer, counts, row_id, rejects) as load:  # an error rolls back the open transaction
             for step in steps:
                 load.write(step)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,6 +56,36 @@ def bulk_pragmas(conn: Connection, wal_pages: int = BULK_WAL_PAGES) -> None:
         conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={wal_pages}")
 
 
+class Checkpointer:
+    """Copies committed WAL pages into an SQLite database every few seconds, from its own thread.
+
+    A passive checkpoint never blocks the writer, and pysqlite releases the GIL while it runs, so
+    the copying and fsyncs overlap the load instead of following it.
+    """
+
+    def __init__(self, path: Path, every: float) -> None:
+        self.path, self.every = path, every
+        self.runs = 0  # checkpoints done
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="envoywatch-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stop.wait(self.every):
+                con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                self.runs += 1
+        except sqlite3.Error:
+            pass  # the final checkpoint of the load copies whatever is left
+        finally:
+            con.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 @dataclass
 class Store:
     """A migrated workspace. Writes go through `write()`, one at a time; reads use `read()`."""
@@ -85,21 +116,27 @@ class Store:
             yield conn
 
     @contextmanager
-    def loading(self) -> Iterator[Connection]:
+    def loading(self, checkpoint_every: float | None = None) -> Iterator[Connection]:
         """One connection for a long bulk load, its transactions made with `transaction`.
 
-        On SQLite it keeps a larger page cache and never checkpoints the WAL while the load runs
-        (a checkpoint copies and fsyncs pages the load may write again); one checkpoint at the end
-        copies the rest. A killed load stays recoverable: the WAL is replayed on the next open.
+        On SQLite it keeps a larger page cache and never checkpoints the WAL from the loading
+        connection (a checkpoint there stalls the load while it copies and fsyncs pages); one
+        checkpoint at the end copies the rest. With `checkpoint_every` seconds, a thread on its own
+        connection checkpoints meanwhile (the disk works while the load computes). A killed load
+        stays recoverable: the WAL is replayed on the next open.
         """
         with self.engine.connect() as conn:
             sqlite = self.dialect == "sqlite"
             if sqlite:
                 bulk_pragmas(conn, wal_pages=0)
                 conn.commit()
+            background = Checkpointer(self.path, checkpoint_every) if sqlite and checkpoint_every and self.path \
+                else None
             try:
                 yield conn
             finally:
+                if background:
+                    background.stop()
                 if sqlite:
                     conn.rollback()
                     conn.exec_driver_sql(f"PRAGMA cache_size={DEFAULT_CACHE}")
