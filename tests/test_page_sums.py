@@ -41,7 +41,7 @@ def _kept(store, ids):
     if kept is None:
         return None
     authored, targets, techs = kept
-    return ([tuple(r) for r in sorted(authored, key=wq._by_week)], wq._reading_order(targets),
+    return ([tuple(r) for r in sorted(authored, key=wq._by_week)], targets,  # in reading order from SQL
             _sorted(techs))
 
 

@@ -166,10 +166,12 @@ def flush_store(store: Store) -> int:
 
 
 def subject_rows(conn: Connection, account_ids: Sequence[int]) -> tuple[list, list, list] | None:
-    """The kept rows of these accounts (authored, targets, techniques), or None when some are stale."""
+    """The kept rows of these accounts (authored, targets in reading order, techniques), or None when some
+    are stale."""
     ids = sorted({int(i) for i in account_ids}) or [-1]
+    # posts above the mark are found from the id range (none after a catch-up), not the accounts' posts
     stale = text("SELECT EXISTS (SELECT 1 FROM page_dirty WHERE account_id IN :ids) OR EXISTS ("
-                 "SELECT 1 FROM posts WHERE account_id IN :ids AND id > COALESCE("
+                 "SELECT 1 FROM posts WHERE +account_id IN :ids AND id > COALESCE("
                  "(SELECT upto FROM aggregate_marks WHERE name = :m), 0))").bindparams(
         bindparam("ids", expanding=True))
     if conn.execute(stale, {"ids": ids, "m": MARK}).scalar():
@@ -181,11 +183,10 @@ def subject_rows(conn: Connection, account_ids: Sequence[int]) -> tuple[list, li
     authored = [Authored(w or None, int(n), int(a), float(s) if u else None, int(u)) for w, n, a, u, s in rows(
         "SELECT week, sum(posts), sum(analysed), sum(und_n), sum(und_sum) FROM page_weeks "
         "WHERE account_id IN :ids GROUP BY week")]
-    first = text("SELECT week, code, stance, account_id, n, first_at FROM page_targets "
-                 "WHERE account_id IN :ids").bindparams(bindparam("ids", expanding=True)).columns(
-        first_at=DateTime(timezone=True))
-    targets = [Target(w or None, c, st or None, int(a), int(n), f)
-               for w, c, st, a, n, f in conn.execute(first, {"ids": ids})]
+    # in the order an account-by-account, oldest-first reading meets them (see web.queries._reading_order)
+    targets = [Target(w or None, c, st or None, a, n, f) for w, c, st, a, n, f in rows(
+        "SELECT week, code, stance, account_id, n, first_at FROM page_targets WHERE account_id IN :ids "
+        "ORDER BY account_id, first_at IS NULL, first_at, code, stance")]
     techs = [Technique(w or None, lab, int(n)) for w, lab, n in rows(
         "SELECT week, label, sum(n) FROM page_labels WHERE account_id IN :ids GROUP BY week, label")]
     return authored, targets, techs

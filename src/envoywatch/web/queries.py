@@ -184,9 +184,9 @@ def subject_series(store: Store, subj: Subject) -> dict[str, Any]:
     ids = subj.account_ids or [-1]
     with store.read() as conn:
         kept = page_sums.subject_rows(conn, ids)  # None while some of them wait for a recount
-        authored, targets, techs = kept or (_authored(conn, ids), _targets(conn, ids), _techniques(conn, ids))
+        authored, targets, techs = kept or (_authored(conn, ids), _reading_order(_targets(conn, ids)),
+                                            _techniques(conn, ids))
         answers = _replies(conn, ids)
-    targets = _reading_order(targets)
     n_posts = sum(r.n for r in authored)
     tgt, tech = Counter(), Counter()
     for t in targets:
