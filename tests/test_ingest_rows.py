@@ -113,3 +113,9 @@ def test_sqlite_rows_carry_the_null_mark_and_store_null(pages, store):
     assert all(r.edited_at is None for r in stored) and any(r.in_reply_to is None for r in stored)
     assert all(r.source_line and r.source_line > 0 for r in stored)
     assert {r.has_media for r in stored} == {True, False}
+
+
+def test_the_fast_path_is_the_declared_optional_protocol():
+    from envoywatch.sources.base import RowSource, Source
+
+    assert isinstance(Twarc2Source(), RowSource) and not isinstance(Source(), RowSource)

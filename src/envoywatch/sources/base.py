@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from envoywatch.domain import Parsed, Reject
 from envoywatch.plugins import Registry
+
+if TYPE_CHECKING:
+    from envoywatch.store.writer import RowBuilder
 
 SAMPLE_BYTES = 65_536
 FIRST_LINE_MAX = 16 * 1024 * 1024  # a JSON Lines page can be long; read its first line whole
@@ -36,6 +39,9 @@ class Source:
     `read` must stream (never load the whole file), yield a `Reject` with a reason for each
     bad record and go on, and number records so that an interrupted ingest can skip the
     first N records it already stored.
+
+    An importer may also offer the optional fast path described by `RowSource`; the ingest uses
+    it when present, and `read` stays the contract every other caller relies on.
     """
 
     name: ClassVar[str]
@@ -47,6 +53,24 @@ class Source:
 
     def read(self, path: Path, options: dict[str, str] | None = None) -> Iterator[Parsed | Reject]:
         raise NotImplementedError
+
+
+@runtime_checkable
+class RowSource(Protocol):
+    """Optional fast path of an importer: records straight to the writer's rows, no `Post` objects.
+
+    `read_rows(path, options, builder, skip)` reads the same records as `read`, in the same order,
+    skips the first `skip` records (an interrupted ingest resumes there), and for each later record
+    appends its rows, accounts, media and rejects to `builder` (a `store.writer.RowBuilder`,
+    through `slot`, `extra`, `add_post` or `add`), then yields (posts and rejects it added, byte
+    offset of the record). The rows must be exactly those `builder.add` makes from what `read`
+    yields (`tests/test_ingest_rows.py` checks the twarc2 importer); a record it cannot finish is
+    undone with `builder.mark`/`rollback` and mapped as `read` maps it. The ingest looks the
+    method up by name (`getattr(source, "read_rows", None)`), so importers without it are unchanged.
+    """
+
+    def read_rows(self, path: Path, options: dict[str, str] | None, builder: RowBuilder,
+                  skip: int = 0) -> Iterator[tuple[int, int | None]]: ...
 
 
 SOURCES: Registry[type[Source]] = Registry("source")
