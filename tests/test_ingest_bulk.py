@@ -55,9 +55,7 @@ def _missing(names: set[str], store) -> set[str]:
     return {n for n in fts.deferrable(store.dialect) if n != fts.PG_FTS_INDEX} - names
 
 
-@pytest.mark.parametrize("fts_per_commit", [False, True])
-def test_bulk_load_rebuilds_every_index_and_finds_posts(store, pages, bulk, fts_per_commit, monkeypatch):
-    monkeypatch.setattr(ingest_mod, "FTS_PER_COMMIT", fts_per_commit)
+def test_bulk_load_rebuilds_every_index_and_finds_posts(store, pages, bulk, monkeypatch):
     monkeypatch.setattr(ingest_mod, "BATCH", 7)  # several transactions
     s = ingest(store, [pages]).summary()
     assert (s["read"], s["inserted"], s["rejected"]) == (301, 300, 1)

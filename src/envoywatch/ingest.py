@@ -32,7 +32,6 @@ BYTES_PER_POST = 500  # rough size of one post in an export file (twarc2 pages: 
 PARALLEL_MIN_BYTES = 8 << 20  # files at least this big are read and mapped in a second process
 QUEUE_STEPS = 4  # prepared batches in flight between the reading process and the writer
 CHECKPOINT_EVERY = 1.0  # seconds between background WAL checkpoints during a bulk load
-FTS_PER_COMMIT = False  # True: a bulk load indexes full text per transaction (measured: no gain, the writer is the slower)
 
 Progress = Callable[[int, int | None], None]  # (bytes or records done, total) -> None
 
@@ -284,7 +283,7 @@ class _Load:
             self.commit()
 
     def commit(self) -> None:
-        if self.writer.fts_deferred and FTS_PER_COMMIT:  # while the reading process is the slower one
+        if self.writer.fts_deferred:  # full text per transaction, while the reading process works (not after it)
             fts.sync(self.conn)
         self.tx.close()  # leaves the transaction: commits
         self.conn = None
