@@ -199,12 +199,18 @@ class Profile:
         for f in ("pending_ids", "load_inputs", "target_priors", "load_embeddings", "write_annotations",
                   "save_embeddings", "veiled_post_ids"):
             self.wrap(store_ann, f, f"store:{f}")
-        try:  # the story's per-post sums, written with the annotations where the workspace keeps them
-            from envoywatch.store import aggregates
-        except ImportError:
-            aggregates = None
-        if aggregates is not None and hasattr(aggregates, "refresh"):
-            self.wrap(aggregates, "refresh", "store:aggregates.refresh")
+        import importlib
+
+        # The sums kept beside the annotations: the story's, the actor page's replies and own posts.
+        for mod, names in (("aggregates", ("refresh",)), ("replies", ("refresh", "catch_up_store")),
+                           ("page_sums", ("touch", "catch_up_store", "flush_store"))):
+            try:
+                module = importlib.import_module(f"envoywatch.store.{mod}")
+            except ImportError:
+                continue
+            for name in names:
+                if hasattr(module, name):
+                    self.wrap(module, name, f"store:{mod}.{name}")
         try:
             yield self
         finally:
@@ -327,7 +333,7 @@ def without_story_sums(n: int, db: str | None, pipe) -> dict | None:
     if sums is None:
         return None
     orig = sums.refresh
-    sums.refresh = lambda conn, ids: None
+    sums.refresh = lambda conn, ids, *a, **k: None
     try:
         s, done, prof = run_analyze(workspace(n, db, name="annotate-fast-nosums"), True, pipe)
     finally:

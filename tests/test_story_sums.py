@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
+import numpy as np
 import orjson
 import pytest
 from sqlalchemy import select, update
@@ -12,7 +13,7 @@ from test_events import T0, Workspace
 import envoywatch.story as story_mod
 from envoywatch.store import aggregates
 from envoywatch.store import annotations as store_ann
-from envoywatch.store.schema import accounts, actors, story_posts, story_weeks
+from envoywatch.store.schema import accounts, actors, story_countries, story_posts, story_weeks
 from envoywatch.story import build_story
 from envoywatch.story.sums import split
 
@@ -169,8 +170,8 @@ def test_analyze_keeps_the_sums_the_story_reads(db_url, monkeypatch):
     from envoywatch.store import open_store
     from envoywatch.store.writer import PostWriter
 
-    texts = ["Washington spreads lies about vaccines in Kazakhstan.", "A certain country keeps spreading lies "
-             "while its own people die.", "Посольство поздравляет Казахстан с праздником.", "", "🙂",
+    texts = ["Washington spreads lies about vaccines in Kazakhstan.", ("A certain country keeps spreading lies "
+             "while its own people die."), "Посольство поздравляет Казахстан с праздником.", "", "🙂",
              "<script>alert(1)</script> 中美关系"]
     store = open_store(db_url)
     items = [Parsed(Location("gen", i), [Post("x", str(i), AccountRef("x", f"emb{i % 2}"), f"{texts[i % 6]} #{i}",
@@ -179,13 +180,92 @@ def test_analyze_keeps_the_sums_the_story_reads(db_url, monkeypatch):
     with store.write() as conn:
         PostWriter(store, "test").write(conn, items)
     analyze(store, fast=True, detect_events=False)
-    with store.read() as c:
-        kept = sorted(tuple(r) for r in c.execute(select(story_weeks)))
-    assert kept
+    kept = _rows(store)
+    assert all(kept)
     _same(store, monkeypatch, "x:emb0")
     _same(store, monkeypatch, "x:emb1", T0.replace(year=2021, month=3, day=3, hour=5), None)
     with store.write() as c:
         aggregates.backfill(c)
-    with store.read() as c:
-        assert sorted(tuple(r) for r in c.execute(select(story_weeks))) == kept
+    assert _rows(store) == kept
     store.close()
+
+
+def _rows(store) -> list[list[tuple]]:
+    with store.read() as c:
+        return [sorted(tuple(r) for r in c.execute(select(t))) for t in (story_posts, story_countries, story_weeks)]
+
+
+VEILED = (0, 0.0, 1, -2.5, "", "x", [], [0], {}, {"a": 1}, True, False, None, np.bool_(False))
+
+
+def _odd_ann(i: int) -> dict:
+    """Annotations at the edges of what the SQL reads: every JSON type of `veiled`, codes that are not
+    codes, targets that are not strings, empty languages."""
+    c = [{"code": ("US", "", None, 7, "KZ")[i % 5], "stance": ("hostile", "neutral", 1, None)[i % 4],
+          "veiled": VEILED[i % len(VEILED)]}, {"code": "CN", "role": "sender"}]
+    if i % 3 == 0:
+        c.append({"veiled": VEILED[(i + 5) % len(VEILED)], "stance": "hostile"})
+    ann = {"lang": ("", None, "en", "ru")[i % 4], "countries": c[: 1 + i % 3],
+           "targets": [t for t in ("US", "", 5, None, "JP")[: i % 6]]}
+    if i % 7 == 0:
+        ann.pop("targets")
+    if i % 11 == 0:  # NaN is stored as null: not veiled
+        c.append({"code": "GB", "stance": "hostile", "veiled": float("nan")})
+        ann["countries"] = c
+    return ann
+
+
+UNUSUAL = [{"lang": 5}, {"targets": "US"}, {"targets": ""}, {"targets": {"US": 1}}, {"lang": True},
+           {"countries": 0}]
+
+
+def test_rows_from_annotations_in_hand_are_the_rows_sql_reads(store, monkeypatch):
+    """refresh with the annotations given builds the same story rows as from the stored JSON; an unusual
+    annotation sends its batch to the SQL. Posts a year apart are recounted as separate runs of weeks."""
+    ids = _build(store)
+    ws, anns = Workspace(store), {}
+    for i in range(60):
+        at = T0 + timedelta(days=(i % 20) * 3 + (400 if i % 6 == 5 else 0), hours=i % 24)
+        acc = ids["x"] if i % 2 else ids["fb"]
+        ann = _odd_ann(i)
+        pid = ws.post(acc, f"odd post {i}", at, kind=("original", "quote", "reply")[i % 3] if i % 10 else "retweet",
+                      lang=("en", "", None)[i % 3], ann=ann)[0]
+        anns[pid] = {"id": str(pid), **ann}
+    odd = []
+    for i, extra in enumerate(UNUSUAL):
+        pid = ws.post(ids["x"], f"unusual {i}", T0 + timedelta(days=2 * i), ann=extra)[0]
+        odd.append(pid)
+        anns[pid] = {"id": str(pid), **extra}
+    with store.write() as c:
+        aggregates.refresh(c, list(anns))  # read back in SQL
+    want = _rows(store)
+    calls = []
+    real = aggregates._posts_sql
+    monkeypatch.setattr(aggregates, "_posts_sql", lambda *a: calls.append(1) or real(*a))
+    normal = [p for p in anns if p not in odd]
+    with store.write() as c:
+        aggregates.refresh(c, normal, [anns[p] for p in normal])
+    assert calls == [] and _rows(store) == want
+    with store.write() as c:
+        aggregates.refresh(c, list(anns), list(anns.values()))
+    assert calls == [1] and _rows(store) == want
+    with store.write() as c:
+        aggregates.backfill(c)
+    assert _rows(store) == want
+
+
+def test_weeks_of_stored_times_as_the_sql_computes_them():
+    assert aggregates._week_of("2021-01-03 23:59:59.000000", "sqlite") == "2020-12-28"  # a Sunday
+    assert aggregates._week_of("2021-01-04 00:00:00.000000", "sqlite") == "2021-01-04"
+    assert aggregates._week_of("2021-02-30 00:00:00", "sqlite") is None  # SQLite rolls it over: the SQL decides
+    assert aggregates._week_of("2021-W01-1", "sqlite") is None
+    plus3 = datetime(2021, 1, 4, 1, 0, tzinfo=timezone(timedelta(hours=3)))  # Sunday 22:00 UTC
+    assert aggregates._week_of(plus3, "postgresql") == "2020-12-28"
+    assert aggregates._week_of(datetime(2021, 1, 4, tzinfo=UTC), "postgresql") == "2021-01-04"
+    assert aggregates._week_of(datetime(2021, 1, 4), "postgresql") is None
+
+
+def test_runs_of_weeks_merge_close_weeks_only():
+    weeks = {(1, "2021-01-04"), (1, "2021-01-18"), (1, "2021-02-15"), (1, "2021-06-07"), (2, "2021-01-11")}
+    assert aggregates._runs(weeks) == [(1, "2021-01-04", "2021-02-15"), (1, "2021-06-07", "2021-06-07"),
+                                       (2, "2021-01-11", "2021-01-11")]

@@ -89,7 +89,7 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
             anns = pipe.run(inputs, ctx)
             with store.transaction(conn):
                 store_ann.write_annotations(conn, anns, pipe.version)
-                aggregates.refresh(conn, [int(a["id"]) for a in anns])  # what the story sums
+                aggregates.refresh(conn, [int(a["id"]) for a in anns], anns)  # what the story sums
                 replies.refresh(conn, [int(a["id"]) for a in anns])  # the actor page's reply sums
                 page_sums.touch(conn, [int(a["id"]) for a in anns])  # and its counts of own posts
                 if not fast:
@@ -132,7 +132,7 @@ def reresolve_ids(store: Store, pipe: Pipeline | None, ids: list[int], fast: boo
         if changed:
             with store.write() as conn:
                 store_ann.write_annotations(conn, changed, version)
-                aggregates.refresh(conn, [int(a["id"]) for a in changed])
+                aggregates.refresh(conn, [int(a["id"]) for a in changed], changed)
                 replies.refresh(conn, [int(a["id"]) for a in changed])
                 page_sums.touch(conn, [int(a["id"]) for a in changed])
     if rest:

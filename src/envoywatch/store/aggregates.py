@@ -4,8 +4,13 @@ An actor's story counts tens of thousands of posts by language, country named or
 Reading every post's annotation for that took seconds; `refresh` writes, whenever annotations are
 written, one narrow row per own post (`story_posts`), one per country it names or attacks
 (`story_countries`) and the sums per account and UTC week (`story_weeks`), so the story adds up a few
-hundred week rows instead. Rows are computed in SQL from the stored annotations (the same statements
-backfill a workspace in migration 0006), on SQLite and PostgreSQL.
+hundred week rows instead, on SQLite and PostgreSQL.
+
+A backfill (migration 0006, bulk loads) computes the rows in SQL from the stored annotations. `analyze`
+hands `refresh` the annotations it has just written: their per-post rows are built in Python from them
+(anything an analyzer would not write falls back to the SQL statements; tests pin both to the same
+rows), and the touched weeks are recounted with one read of their posts, sums in Python, one delete
+and one insert: SQL per account and week cost more than annotating the posts in fast mode.
 
 A post's `forward` flag marks a possible auto-forwarded copy (the same account posted the same text
 up to ten minutes before); the story reads such windows post by post.
@@ -13,10 +18,14 @@ up to ten minutes before); the story reads such windows post by post.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, DateTime, bindparam, text
+import orjson
+from sqlalchemy import Connection, bindparam, text
 
 from envoywatch.timeutil import as_utc
 
@@ -122,26 +131,176 @@ def _exec(conn: Connection, sql: str, **params) -> None:
     conn.execute(stmt, params)
 
 
-def refresh(conn: Connection, post_ids: Sequence[int]) -> None:
-    """Rewrite the story rows of these posts (just annotated) and the week sums they fall in."""
+def refresh(conn: Connection, post_ids: Sequence[int], anns: Sequence[Mapping[str, Any]] | None = None) -> None:
+    """Rewrite the story rows of these posts (just annotated) and the week sums they fall in.
+
+    `anns`, the annotations just written for these posts (with their "id"), spares reading them back.
+    """
     ids = sorted({int(i) for i in post_ids})
     if not ids:
         return
-    d = _sql(conn)
+    given = {int(a["id"]): a for a in anns or ()}
     weeks: set[tuple[int, str]] = set()
     for i in range(0, len(ids), BATCH):
         chunk = ids[i : i + BATCH]
-        weeks |= _week_keys(conn, "post_id IN :ids", ids=chunk)
-        _exec(conn, "DELETE FROM story_countries WHERE post_id IN :ids", ids=chunk)
-        _exec(conn, "DELETE FROM story_posts WHERE post_id IN :ids", ids=chunk)
-        _exec(conn, _posts_sql(d, IDS), ids=chunk)
-        _exec(conn, _countries_sql(d, IDS), ids=chunk)
+        weeks |= _rewrite_posts(conn, chunk, given)
         flag_forwards(conn, chunk)
-        weeks |= _week_keys(conn, "post_id IN :ids", ids=chunk)
     changed = sync_accounts(conn, {a for a, _ in weeks})
     if changed:
         weeks |= _week_keys(conn, "account_id IN :ids", ids=sorted(changed))
     refresh_weeks(conn, weeks)
+
+
+def _rewrite_posts(conn: Connection, ids: list[int], given: Mapping[int, Mapping[str, Any]]
+                   ) -> set[tuple[int, str]]:
+    """Replace these posts' story rows; the (account, week) pairs they were and now are in."""
+    where, params = _in(conn, "p.id", ids)
+    meta = _select(conn, "SELECT p.id, p.account_id, p.created_at, p.kind, p.lang, s.account_id, s.week "
+                         f"FROM posts p LEFT JOIN story_posts s ON s.post_id = p.id WHERE {where}", params)
+    old = {(int(r[5]), str(r[6])) for r in meta if r[5] is not None}
+    if old:  # a fresh analyze has none: writing its annotations removed them (ON DELETE CASCADE)
+        _exec(conn, "DELETE FROM story_countries WHERE post_id IN :ids", ids=ids)
+        _exec(conn, "DELETE FROM story_posts WHERE post_id IN :ids", ids=ids)
+    rows = _story_rows(conn.dialect.name, meta, given) if all(i in given for i in ids) else None
+    if rows is None:  # annotations not in hand, or unusual: read back from the stored JSON in SQL
+        d = _sql(conn)
+        _exec(conn, _posts_sql(d, IDS), ids=ids)
+        _exec(conn, _countries_sql(d, IDS), ids=ids)
+        return old | _week_keys(conn, "post_id IN :ids", ids=ids)
+    post_rows, country_rows = rows
+    _insert(conn, "story_posts", POST_COLUMNS, post_rows)
+    _insert(conn, "story_countries", COUNTRY_COLUMNS, country_rows)
+    return old | {(r[1], r[3]) for r in post_rows}
+
+
+POST_COLUMNS = ("post_id", "account_id", "created_at", "week", "lang", "veiled", "veiled_hostile", "forward")
+COUNTRY_COLUMNS = ("post_id", "code", "account_id", "created_at", "mentioned", "targeted")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _story_rows(dialect: str, meta: list[tuple], given: Mapping[int, Mapping[str, Any]]
+                ) -> tuple[list[tuple], list[tuple]] | None:
+    """story_posts and story_countries rows of these posts from their annotations, as the SQL computes
+    them; None when an annotation or a date is of a shape the two engines' JSON functions read apart."""
+    post_rows, country_rows, weeks = [], [], {}
+    for pid, acc, at, kind, plang, _, _ in sorted(meta):
+        if kind is None or kind == "reply" or at is None:
+            continue
+        key = at[:10] if isinstance(at, str) else at
+        week = weeks[key] if key in weeks else weeks.setdefault(key, _week_of(at, dialect))
+        parsed = _parse(given[pid])
+        if week is None or parsed is None:
+            return None
+        lang, countries, targets = parsed
+        veiled = [c for c in countries if _truthy(c.get("veiled"))]
+        post_rows.append((pid, acc, at, week, lang or plang or None, bool(veiled),
+                          any(c.get("stance") == "hostile" for c in veiled), False))
+        codes = {c["code"]: [True, False] for c in countries if isinstance(c.get("code"), str) and c["code"]}
+        for t in targets:
+            if isinstance(t, str):
+                codes.setdefault(t, [False, False])[1] = True
+        country_rows += [(pid, code, acc, at, m, t) for code, (m, t) in sorted(codes.items())]
+    return post_rows, country_rows
+
+
+def _parse(ann: Mapping[str, Any]) -> tuple[str | None, list[dict], list] | None:
+    """(lang, countries, targets) as stored, or None when not the shapes analyzers write.
+
+    Values of plain JSON types are read as they are; anything else (a numpy flag, NaN) as it comes out
+    of the store's JSON serialiser.
+    """
+    fields = ann.get("lang"), ann.get("countries"), ann.get("targets")
+    if not _plain(*fields):
+        data = orjson.loads(orjson.dumps(dict(zip(("lang", "countries", "targets"), fields, strict=True)),
+                                         default=str, option=orjson.OPT_NON_STR_KEYS))
+        fields = data["lang"], data["countries"], data["targets"]
+    lang, countries, targets = fields[0], [] if fields[1] is None else fields[1], [] if fields[2] is None else fields[2]
+    if not (lang is None or isinstance(lang, str)) or not isinstance(countries, list) \
+            or not isinstance(targets, list) or not all(isinstance(c, dict) for c in countries):
+        return None  # SQLite's json_each reads a non-array (even "") as one element; PostgreSQL as none
+    return lang, countries, targets
+
+
+_SCALAR = frozenset({str, int, bool, type(None)})
+_VALUE = _SCALAR | {list, dict}
+
+
+def _plain(lang: Any, countries: Any, targets: Any) -> bool:
+    """Whether these fields hold only values that go through JSON unchanged (as far as the story reads them)."""
+    if type(lang) not in _SCALAR or type(countries) not in (list, type(None)) \
+            or type(targets) not in (list, type(None)):
+        return False
+    for c in countries or ():
+        if type(c) is not dict or type(c.get("code")) not in _SCALAR or type(c.get("stance")) not in _SCALAR:
+            return False
+        v = c.get("veiled")
+        if type(v) not in _VALUE and not (type(v) is float and math.isfinite(v)):
+            return False
+    return all(type(t) in _VALUE for t in targets or ())
+
+
+def _truthy(value: Any) -> bool:
+    """A JSON `veiled` value as the SQL reads it: true, a non-zero number, a non-empty string or array, any object."""
+    return isinstance(value, dict) or bool(value)
+
+
+def _week_of(at: Any, dialect: str) -> str | None:
+    """The Monday of a stored time's UTC week, as the SQL computes it (None: leave it to the SQL)."""
+    if dialect == "sqlite":
+        if not isinstance(at, str) or not _DAY.fullmatch(at[:10]):
+            return None
+        try:
+            day = date.fromisoformat(at[:10])
+        except ValueError:  # SQLite's date() rolls 2021-02-30 over; the SQL path keeps that
+            return None
+    elif dialect == "postgresql" and isinstance(at, datetime) and at.tzinfo is not None:
+        day = at.astimezone(UTC).date()
+    else:
+        return None
+    return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def _in(conn: Connection, col: str, ids: Sequence) -> tuple[str, list]:
+    """`col` among these values, for `_select`: an IN list on SQLite, one array on PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        return f"{col} = ANY(?)", [list(ids)]
+    return f"{col} IN ({', '.join('?' * len(ids))})", list(ids)
+
+
+def _cursor(conn: Connection):
+    """The driver's cursor of this connection (in its transaction): raw values, no per-row processing."""
+    if conn.dialect.name == "postgresql":
+        return conn.connection.driver_connection.cursor()
+    return conn.connection.dbapi_connection.cursor()
+
+
+def _sql_for(conn: Connection, sql: str) -> str:
+    return sql.replace("?", "%s") if conn.dialect.name == "postgresql" else sql
+
+
+def _select(conn: Connection, sql: str, params: Sequence = ()) -> list[tuple]:
+    """Rows of a query written with `?` placeholders, straight from the driver."""
+    cur = _cursor(conn)
+    try:
+        return cur.execute(_sql_for(conn, sql), params).fetchall()
+    finally:
+        cur.close()
+
+
+def _insert(conn: Connection, table: str, cols: Sequence[str], rows: list[tuple]) -> None:
+    """Rows into a table in one driver call: executemany on SQLite, COPY on PostgreSQL."""
+    if not rows:
+        return
+    cur = _cursor(conn)
+    try:
+        if conn.dialect.name == "postgresql":
+            with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+    finally:
+        cur.close()
 
 
 def _week_keys(conn: Connection, where: str, **params) -> set[tuple[int, str]]:
@@ -171,20 +330,102 @@ def sync_accounts(conn: Connection, account_ids: Iterable[int]) -> set[int]:
 
 
 def refresh_weeks(conn: Connection, weeks: Iterable[tuple[int, str]]) -> None:
-    """Recount these (account, week) sums from the per-post rows."""
-    by_acc: dict[int, list[str]] = {}
-    for a, w in weeks:
-        by_acc.setdefault(a, []).append(w)
-    span = " AND {col} = :a AND s.created_at >= :lo AND s.created_at < :hi AND {week} IN :weeks"
-    for a, ws in sorted(by_acc.items()):
-        for i in range(0, len(ws), BATCH):
-            chunk = sorted(ws)[i : i + BATCH]  # the dates bound the index range; the week list picks from it
-            lo, hi = _monday(chunk[0]), _monday(chunk[-1]) + timedelta(days=7)
-            _exec(conn, "DELETE FROM story_weeks WHERE account_id = :a AND week IN :weeks", a=a, weeks=chunk)
-            stmt = text(_weeks_sql(span)).bindparams(bindparam("weeks", expanding=True),
-                                                     bindparam("lo", type_=DateTime(timezone=True)),
-                                                     bindparam("hi", type_=DateTime(timezone=True)))
-            conn.execute(stmt, {"a": a, "weeks": chunk, "lo": lo, "hi": hi})
+    """Recount these (account, week) sums from the per-post rows: one read of every post in them (as runs
+    of weeks per account), the sums in Python as `_weeks_sql` counts them, one delete and one insert."""
+    runs = _runs(weeks)
+    for i in range(0, len(runs), BATCH):
+        chunk = runs[i : i + BATCH]
+        rows = _select(conn, *_posts_in_runs(conn, chunk))
+        where, params = _in(conn, "account_id", sorted({a for a, _, _ in chunk}))
+        counted = {a: (s, h) for a, s, h in _select(
+            conn, f"SELECT account_id, sender, host FROM story_accounts WHERE {where}", params)}
+        cur = _cursor(conn)
+        try:
+            cur.executemany(_sql_for(conn, "DELETE FROM story_weeks WHERE account_id = ? AND week >= ? AND week <= ?"),
+                            chunk)
+        finally:
+            cur.close()
+        _insert(conn, "story_weeks", WEEK_COLUMNS, _week_sums(rows, counted))
+
+
+WEEK_COLUMNS = ("account_id", "week", "key", "n", "first_at", "first_id")
+RUN_GAP = timedelta(days=28)  # touched weeks of an account this close are recounted as one range
+
+
+def _runs(weeks: Iterable[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    """(account, first week, last week) ranges covering these weeks; every week inside one is recounted."""
+    runs: list[list] = []
+    for a, w in sorted(set(weeks)):
+        if runs and runs[-1][0] == a and _monday(w) - _monday(runs[-1][2]) <= RUN_GAP:
+            runs[-1][2] = w
+        else:
+            runs.append([a, w, w])
+    return [(a, lo, hi) for a, lo, hi in runs]
+
+
+def _posts_in_runs(conn: Connection, runs: list[tuple[int, str, str]]) -> tuple[str, list]:
+    """The query of every summed post (with its countries) in these runs of weeks, by the index on
+    (account_id, created_at): time bounds from the weeks (on SQLite the stored text's date decides the
+    week, so comparing it with the Mondays' dates is exact), and the week itself."""
+    ends = [(_monday(hi) + timedelta(days=7)) for _, _, hi in runs]
+    if conn.dialect.name == "postgresql":
+        source = "unnest(?::int[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[]) AS t(a, wlo, whi, lo, hi)"
+        params = [[r[0] for r in runs], [r[1] for r in runs], [r[2] for r in runs],
+                  [_monday(r[1]) for r in runs], ends]
+    else:
+        source = "(SELECT column1 AS a, column2 AS wlo, column3 AS whi, column4 AS lo, column5 AS hi FROM (VALUES " \
+                 + ", ".join(["(?, ?, ?, ?, ?)"] * len(runs)) + ")) t"
+        params = [v for r, end in zip(runs, ends, strict=True) for v in (*r, r[1], end.date().isoformat())]
+    return ("SELECT s.account_id, s.week, s.created_at, s.post_id, s.lang, s.veiled_hostile, "
+            f"c.code, c.mentioned, c.targeted FROM {source} CROSS JOIN story_posts s "
+            "LEFT JOIN story_countries c ON c.post_id = s.post_id "
+            "WHERE s.account_id = t.a AND s.created_at >= t.lo AND s.created_at < t.hi "
+            "AND s.week >= t.wlo AND s.week <= t.whi"), params
+
+
+def _week_keys_of(cs: list[tuple], lang: str | None, vh: Any, acc: tuple | None) -> list[str]:
+    """The keys one post counts for (see `_weeks_sql`), from its country rows (code, mentioned, targeted)
+    and its account's (sender, host) if counted."""
+    keys = ["n", "l:" + (lang if lang is not None else "und")]
+    if vh:
+        keys.append("vh")
+    tg = h = hs = x = False
+    sender, host = acc if acc is not None else (None, None)
+    for c, m, t in cs:
+        if m:
+            keys.append("m:" + c)
+        if t:
+            keys.append("t:" + c)
+            tg = True
+            x = x or (c != host and c != sender)  # a None host or sender never equals a code
+        if c == host:
+            h = hs = True
+        elif m and c == sender:
+            hs = True
+    if tg:
+        keys.append("tg")
+    if acc is not None:
+        keys += [k for k, on in (("h", h), ("hs", hs), ("x", x)) if on]
+    return keys
+
+
+def _week_sums(rows: list[tuple], counted: Mapping[int, tuple]) -> list[tuple]:
+    """story_weeks rows from the posts of whole weeks: per key, how many posts and the first in time."""
+    posts: dict[int, tuple] = {}
+    for a, w, at, pid, lang, vh, code, m, t in rows:
+        p = posts.get(pid) or posts.setdefault(pid, (a, w, at, lang, vh, []))
+        if code is not None:
+            p[5].append((code, m, t))
+    sums: dict[tuple, list] = {}
+    for pid, (a, w, at, lang, vh, cs) in posts.items():
+        for key in _week_keys_of(cs, lang, vh, counted.get(a)):
+            s = sums.get((a, w, key))
+            if s is None:
+                sums[(a, w, key)] = [1, (at, pid)]
+            else:
+                s[0] += 1
+                s[1] = min(s[1], (at, pid))
+    return [(a, w, key, n, at, pid) for (a, w, key), (n, (at, pid)) in sorted(sums.items())]
 
 
 def _monday(week: str) -> datetime:
