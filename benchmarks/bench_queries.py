@@ -115,6 +115,7 @@ def in_process(url: str, scale: float, repeat: int = 5) -> dict:
     s = subjects(scale)
     ops = {"subject_page_median": lambda: views.subject_page(store, views.find_subject(store, str(
         s["median"]["actor_id"])), with_story=False),
+        "subject_page_top": lambda: views.subject_page(store, views.find_subject(store, str(s["top"]["actor_id"]))),
         "story_median": lambda: views.story_for(store, views.find_subject(store, str(s["median"]["actor_id"])).actor),
         "story_top": lambda: views.story_for(store, views.find_subject(store, str(s["top"]["actor_id"])).actor),
         "watched_actors": lambda: watched_actors(store),

@@ -63,7 +63,8 @@ def api_subject(request: Request, who: str) -> dict[str, Any]:
     subj = views.find_subject(store, who)
     if subj is None:
         raise HTTPException(404, "no such actor or account")
-    return json_response(request.app.state.cache.get(("subject", subj.slug), lambda: views.subject_page(store, subj)))
+    return json_response(request.app.state.cache.get(("subject", subj.slug, request.url.query),
+                                                     lambda: views.subject_page(store, subj)))
 
 
 @router.get("/story/{who:path}", summary="The story of an actor or account")

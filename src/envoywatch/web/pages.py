@@ -39,7 +39,8 @@ def subject(request: Request, who: str):
         return render(request, "error.html", status_code=404, message="No actor or account by that name.")
 
     def compute() -> dict:
-        data = request.app.state.cache.get(("subject", subj.slug), lambda: views.subject_page(store, subj))
+        data = request.app.state.cache.get(("subject", subj.slug, request.url.query),  # as the story: per URL
+                                           lambda: views.subject_page(store, subj))
         return {**data, "story_html": views.safe_story_html(data.get("story"))}
 
     return render_cached(request, "subject.html", compute)
