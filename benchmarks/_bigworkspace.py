@@ -437,15 +437,18 @@ def _finish(ld: Loader, lay: dict, prog: dict, now: str, log) -> None:
 
 
 def story_sums(url: str, log) -> None:
-    """What the story sums (per post, country and account-week), counted once from the loaded annotations."""
-    from envoywatch.store import aggregates, open_store
+    """What the story and the actor page sum (per post, country, account-week, parent account), counted
+    once from the loaded posts and annotations, as `analyze` keeps them."""
+    from envoywatch.store import aggregates, open_store, page_sums, replies
 
     t0 = time.perf_counter()
     store = open_store(url)
     with store.write() as conn:
         aggregates.backfill(conn)
+        replies.backfill(conn)
+        page_sums.backfill(conn)
     store.close()
-    log(f"story sums in {time.perf_counter() - t0:.0f} s")
+    log(f"story, reply and page sums in {time.perf_counter() - t0:.0f} s")
 
 
 def load_events(ld: Loader, lay: dict, now: str) -> None:
