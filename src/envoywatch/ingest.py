@@ -26,7 +26,8 @@ from envoywatch.timeutil import utcnow
 BATCH = 20_000  # records per transaction at most; also the resume granularity
 COMMIT_POSTS = 20_000  # posts per transaction at most: fewer commits rewrite fewer index pages
 WRITE_RECORDS = 1000  # records per write batch (a transaction holds several)
-BATCH_POSTS = 2000  # posts per write batch at most, so memory stays flat (a twarc2 record is a page of 100)
+BATCH_POSTS = 5000  # posts per write batch at most, so memory stays flat (a twarc2 record is a page of 100;
+# 5,000 against 2,000: 1.3-1.8 us less CPU a post in the writer, 0.8-1.6 in the reader, measured interleaved)
 BULK_MIN_POSTS = 50_000  # files expected to hold fewer posts keep per-row index upkeep
 BYTES_PER_POST = 500  # rough size of one post in an export file (twarc2 pages: about 430 bytes)
 PARALLEL_MIN_BYTES = 8 << 20  # files at least this big are read and mapped in a second process
