@@ -40,6 +40,7 @@ def _context(store: Store, fast: bool, ids: list[int], priors: dict[str, dict[st
 
 FULL_BATCH = 256  # posts per encoder call and per transaction
 FAST_BATCH = 1024  # without the encoder, larger batches spread each batch's fixed costs thinner
+CHECKPOINT_EVERY = 2.0  # seconds between WAL checkpoints on SQLite, from a thread of their own (see Store.loading)
 
 
 def fast_batch(n: int) -> int:
@@ -81,7 +82,7 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
     done = 0
     batch = batch or (fast_batch(len(ids)) if fast else FULL_BATCH)
     priors = store_ann.target_priors(store) if ids else {}
-    with long_lived_frozen(), store.loading() as conn:  # as ingest: no WAL checkpoint until the end
+    with long_lived_frozen(), store.loading(CHECKPOINT_EVERY) as conn:  # WAL checkpoints off this thread
         for i in range(0, len(ids), batch):
             chunk = ids[i : i + batch]
             ctx = _context(store, fast, chunk, priors)
