@@ -46,7 +46,7 @@ def _state(store) -> tuple[int, set[str], int, int]:
         if store.dialect == "sqlite":
             found = conn.execute(text("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'statement'")).scalar()
         else:
-            found = conn.execute(text("SELECT count(*) FROM posts WHERE to_tsvector('simple', text) "
+            found = conn.execute(text("SELECT count(*) FROM posts WHERE fts_vector "
                                       "@@ plainto_tsquery('simple', 'statement')")).scalar()
     return n, names, pending, found
 

@@ -113,7 +113,7 @@ def _base() -> Select:
 
 
 FTS_IDS = "SELECT rowid FROM posts_fts WHERE posts_fts MATCH :m"
-TS_IDS = "SELECT p.id FROM posts AS p WHERE to_tsvector('simple', p.text) @@ to_tsquery('simple', :m)"
+TS_IDS = "SELECT p.id FROM posts AS p WHERE p.fts_vector @@ to_tsquery('simple', :m)"  # stored column (0009)
 DENSE = 2_000  # matches above which reading the newest posts and checking each beats sorting every match
 
 
@@ -162,7 +162,7 @@ def apply_filter(q: Select, f: PostFilter, dialect: str, newest_first_scan: bool
             elif match:
                 q = q.where(posts.c.id.in_(text(FTS_IDS).bindparams(m=match)))
         elif ts_query(f.q) and newest_first_scan:
-            q = q.where(text("to_tsvector('simple', posts.text) @@ to_tsquery('simple', :m)")
+            q = q.where(text("posts.fts_vector @@ to_tsquery('simple', :m)")
                         .bindparams(m=ts_query(f.q)))
         elif ts_query(f.q):  # few matches: from the GIN index first ("OFFSET 0" keeps it a separate step)
             q = q.where(posts.c.id.in_(text(TS_IDS + " OFFSET 0").bindparams(m=ts_query(f.q))))

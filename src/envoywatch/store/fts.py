@@ -17,12 +17,12 @@ from envoywatch.timeutil import utcnow
 SYNC_SQLITE = text(
     "INSERT INTO posts_fts(rowid, text) SELECT id, text FROM posts "
     "WHERE id > (SELECT coalesce(max(id), 0) FROM posts_fts_docsize) ORDER BY id")
-PG_FTS_INDEX = "ix_posts_fts"  # made by migration 0002; its definition is repeated here to rebuild it
-PG_FTS_DDL = f"CREATE INDEX IF NOT EXISTS {PG_FTS_INDEX} ON posts USING gin (to_tsvector('simple', text))"
+PG_FTS_INDEX = "ix_posts_fts_vector"  # made by migration 0009; its definition is repeated here to rebuild it
+PG_FTS_DDL = f"CREATE INDEX IF NOT EXISTS {PG_FTS_INDEX} ON posts USING gin (fts_vector)"
 
 
 def sync(conn: Connection) -> None:
-    """Index posts added since the last sync; PostgreSQL's expression index needs nothing."""
+    """Index posts added since the last sync; PostgreSQL's stored `fts_vector` column needs nothing."""
     if conn.dialect.name == "sqlite":
         conn.execute(SYNC_SQLITE)
 
