@@ -71,15 +71,17 @@ class Checkpointer:
         self._thread.start()
 
     def _run(self) -> None:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        con = None
         try:
+            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             while not self._stop.wait(self.every):
                 con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 self.runs += 1
         except sqlite3.Error:
             pass  # the final checkpoint of the load copies whatever is left
         finally:
-            con.close()
+            if con is not None:
+                con.close()
 
     def stop(self) -> None:
         self._stop.set()
