@@ -5,7 +5,8 @@ accounts, a quarter of them replies by the public, ingested from twarc2 pages in
 workspace. Full mode (`analyze`, every analyzer, embeddings stored) is reported as a ratio to
 embedding the same texts with the bare encoder in the same process (goal >= 0.7); fast mode
 (`analyze --fast`, no embeddings) in posts/s (goal >= 2,000). A per-stage profile says where
-the non-encoder time goes.
+the non-encoder time goes (the sums analyze keeps for the story and the actor page included); fast
+mode is run again without the story's sums and without any kept sums, to show what they cost.
 Fast mode is also run on a local Dask cluster (`analyze --fast --dask local:2`) against one process.
 Run: OMP_NUM_THREADS=1 nice -n 15 .venv/bin/python benchmarks/bench_annotate.py \
          [--posts 1000] [--fast-posts 10000] [--db URL] [--dask-workers 2]
@@ -324,22 +325,37 @@ def fast_on_dask(n: int, db: str | None, workers: int) -> dict:
             "tasks": res["tasks"], "chunk": res["chunk"], "posts_per_s": round(res["annotated"] / steady)}
 
 
-def without_story_sums(n: int, db: str | None, pipe) -> dict | None:
-    """Fast mode again with the story's per-post sums (store.aggregates.refresh, written with each
-    batch) left out: what the annotation itself costs, beside what the story's sums add."""
-    import envoywatch.analyze as az
+# What analyze keeps beside the annotations, by module of envoywatch.store and the calls that keep it.
+KEPT_SUMS = {"story": ("aggregates", ("refresh",)), "page": ("page_sums", ("catch_up_store", "touch", "flush_store")),
+             "reply": ("replies", ("catch_up_store", "refresh"))}
 
-    sums = getattr(az, "aggregates", None)
-    if sums is None:
+
+def without_sums(n: int, db: str | None, pipe, kinds: tuple[str, ...]) -> dict | None:
+    """Fast mode again with some kept sums (the story's, the actor page's) left out: what the
+    annotation costs without them, beside what they add."""
+    import importlib
+
+    undo = []
+    for kind in kinds:
+        mod, names = KEPT_SUMS[kind]
+        try:
+            module = importlib.import_module(f"envoywatch.store.{mod}")
+        except ImportError:
+            continue
+        for name in names:
+            if hasattr(module, name):
+                undo.append((module, name, getattr(module, name)))
+                setattr(module, name, lambda *a, **k: None)
+    if not undo:
         return None
-    orig = sums.refresh
-    sums.refresh = lambda conn, ids, *a, **k: None
     try:
         s, done, prof = run_analyze(workspace(n, db, name="annotate-fast-nosums"), True, pipe)
     finally:
-        sums.refresh = orig
-    return {"posts_per_s": round(done / s), "posts_per_cpu_s": round(done / prof["cpu_s"]), "cpu_s": prof["cpu_s"],
-            "note": "not a way envoywatch runs: the story's sums are part of analyze; measured to show their cost"}
+        for module, name, fn in undo:
+            setattr(module, name, fn)
+    return {"left_out": list(kinds), "posts_per_s": round(done / s), "posts_per_cpu_s": round(done / prof["cpu_s"]),
+            "cpu_s": prof["cpu_s"],
+            "note": "not a way envoywatch runs: these sums are part of analyze; measured to show their cost"}
 
 
 def warm_pipeline():
@@ -367,7 +383,8 @@ def main() -> None:
     full_s, n_full, full_prof = run_analyze(db, False, pipe)
     fdb = workspace(args.fast_posts, args.db, name="annotate-fast")
     fast_s, n_fast, fast_prof = run_analyze(fdb, True, pipe)
-    bare = without_story_sums(args.fast_posts, args.db, pipe)
+    bare = without_sums(args.fast_posts, args.db, pipe, ("story",))
+    bare_all = without_sums(args.fast_posts, args.db, pipe, tuple(KEPT_SUMS))
     enc_rate, full_rate, fast_rate = n_enc / enc_s, n_full / full_s, n_fast / fast_s
     dask = fast_on_dask(args.fast_posts, args.db, args.dask_workers) if args.dask_workers else None
     if dask:
@@ -394,6 +411,7 @@ def main() -> None:
         "fast_mode_posts_per_cpu_s": round(n_fast / fast_prof["cpu_s"]),
         "goal_fast_posts_per_s": 2000,
         "fast_mode_without_story_sums": bare,
+        "fast_mode_without_any_kept_sums": bare_all,
         "fast_mode_on_dask": dask,
         "profile_full_seconds": full_prof,
         "profile_fast_seconds": fast_prof,
