@@ -63,7 +63,9 @@ def _counts(conn: Connection, where: str, source: str = "posts p") -> list[str]:
     their posts by index range, then to each post's rows (its planner, knowing nothing of the
     short list, started from every mention instead: 18 s for 782 pairs at a million posts).
     """
-    w, j = _week(conn), "JOIN" if conn.dialect.name == "postgresql" else "CROSS JOIN"
+    pg = conn.dialect.name == "postgresql"
+    w, j = _week(conn), "JOIN" if pg else "CROSS JOIN"
+    kind = "l.kind" if pg else "+l.kind"  # SQLite: by post id, not by every technique label (0.43 -> 0.02 s)
     return [
         ("INSERT INTO page_weeks (account_id, week, posts, analysed, und_n, und_sum) "
          f"SELECT p.account_id, {w}, count(*), count(a.post_id), count(a.undiplomatic), "
@@ -75,7 +77,7 @@ def _counts(conn: Connection, where: str, source: str = "posts p") -> list[str]:
          f"GROUP BY p.account_id, {w}, m.code, COALESCE(m.stance, '')"),
         ("INSERT INTO page_labels (account_id, week, label, n) "
          f"SELECT p.account_id, {w}, l.label, count(*) FROM {source.format(j=j)} {j} post_labels l "
-         f"ON l.post_id = p.id WHERE l.kind = 'technique' AND {where} GROUP BY p.account_id, {w}, l.label"),
+         f"ON l.post_id = p.id WHERE {kind} = 'technique' AND {where} GROUP BY p.account_id, {w}, l.label"),
     ]
 
 
