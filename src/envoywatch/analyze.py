@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from envoywatch.analysis.base import ANALYZERS, Analyzer, Context
 from envoywatch.analysis.embed import MODEL_NAME
 from envoywatch.analysis.pipeline import Pipeline, current_version, load_builtins, public
+from envoywatch.gcfreeze import long_lived_frozen
 from envoywatch.store import aggregates, page_sums, replies
 from envoywatch.store import annotations as store_ann
 from envoywatch.store.db import Store
@@ -47,28 +46,6 @@ def fast_batch(n: int) -> int:
     """Posts per batch in fast mode: up to FAST_BATCH, but at least four commits for a call
     (a Dask task) of 1,024 posts or more, so that a killed worker loses at most a quarter of it."""
     return max(FULL_BATCH, min(FAST_BATCH, n // 4))
-
-
-_frozen_depth = 0  # nesting of long_lived_frozen: only the outermost freezes and unfreezes
-
-
-@contextmanager
-def long_lived_frozen() -> Iterator[None]:
-    """Keep the objects alive before annotation (models, gazetteers, data) out of garbage collection.
-
-    A full collection walks every tracked object, some 170,000 once the models are loaded: about
-    0.1 s each time, which in fast mode is the time to annotate 200 posts.
-    """
-    global _frozen_depth
-    if _frozen_depth == 0:
-        gc.freeze()
-    _frozen_depth += 1
-    try:
-        yield
-    finally:
-        _frozen_depth -= 1
-        if _frozen_depth == 0:
-            gc.unfreeze()
 
 
 def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = False,

@@ -10,6 +10,7 @@ from typing import IO, Any
 
 import orjson
 
+from envoywatch.gcfreeze import long_lived_frozen
 from envoywatch.queries import PostFilter, iter_posts
 from envoywatch.store.db import Store
 
@@ -100,11 +101,15 @@ def write_parquet(rows: Iterator[dict[str, Any]], out: IO[bytes] | str, batch: i
 
 def export_posts(store: Store, f: PostFilter, fmt: str, output: Path | None) -> int:
     """Write every post matching `f` to `output` (stdout when None); returns the row count."""
-    import sys
-
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r}: use one of {', '.join(FORMATS)}")
-    rows = iter_posts(store, f)
+    with long_lived_frozen():  # the rows made per post are collected; what lived before is not walked
+        return _write(iter_posts(store, f), fmt, output)
+
+
+def _write(rows: Iterator[dict[str, Any]], fmt: str, output: Path | None) -> int:
+    import sys
+
     if fmt == "csv":
         if output is None:
             return write_csv(rows, io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="",
@@ -123,11 +128,12 @@ def export_posts(store: Store, f: PostFilter, fmt: str, output: Path | None) -> 
 
 def export_bytes(store: Store, f: PostFilter, fmt: str) -> bytes:
     """The export as bytes, for the dashboard's download links."""
-    rows = iter_posts(store, f)
-    if fmt == "csv":
-        text = io.StringIO(newline="")
-        write_csv(rows, text)
-        return text.getvalue().encode("utf-8")
-    buf = io.BytesIO()
-    (write_parquet if fmt == "parquet" else write_jsonl)(rows, buf)
-    return buf.getvalue()
+    with long_lived_frozen():
+        rows = iter_posts(store, f)
+        if fmt == "csv":
+            text = io.StringIO(newline="")
+            write_csv(rows, text)
+            return text.getvalue().encode("utf-8")
+        buf = io.BytesIO()
+        (write_parquet if fmt == "parquet" else write_jsonl)(rows, buf)
+        return buf.getvalue()

@@ -1,0 +1,30 @@
+"""Long jobs keep what was alive before them out of garbage collection, for their duration."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_depth = 0  # nesting of long_lived_frozen: only the outermost freezes and unfreezes
+
+
+@contextmanager
+def long_lived_frozen() -> Iterator[None]:
+    """Freeze the objects alive now (models, gazetteers, data) so collections skip them.
+
+    A full collection walks every tracked object, some 140,000-170,000 once the models are loaded:
+    about 0.1 s each time, the time fast annotation takes for 200 posts, and what made an export of
+    20,000 posts cost 16% more a row than one of 2,000 in the same process. Objects made inside are
+    collected as usual.
+    """
+    global _depth
+    if _depth == 0:
+        gc.freeze()
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if _depth == 0:
+            gc.unfreeze()
