@@ -1,12 +1,14 @@
-"""Long jobs keep what was alive before them out of garbage collection, for their duration."""
+"""Long jobs and a running server keep what was alive before them out of garbage collection."""
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_depth = 0  # nesting of long_lived_frozen: only the outermost freezes and unfreezes
+_depth = 0  # nesting of long_lived_frozen (a server's lifetime, an analysis job inside it): the outermost
+_lock = threading.Lock()  # freezes and unfreezes
 
 
 @contextmanager
@@ -19,12 +21,14 @@ def long_lived_frozen() -> Iterator[None]:
     collected as usual.
     """
     global _depth
-    if _depth == 0:
-        gc.freeze()
-    _depth += 1
+    with _lock:
+        if _depth == 0:
+            gc.freeze()
+        _depth += 1
     try:
         yield
     finally:
-        _depth -= 1
-        if _depth == 0:
-            gc.unfreeze()
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                gc.unfreeze()

@@ -41,7 +41,9 @@ def subject(request: Request, who: str):
     def compute() -> dict:
         data = request.app.state.cache.get(("subject", subj.slug, request.url.query),  # as the story: per URL
                                            lambda: views.subject_page(store, subj))
-        return {**data, "story_html": views.safe_story_html(data.get("story"))}
+        story = data.get("story")  # the template draws a story with a narrative itself; its HTML is the fallback
+        fallback = None if isinstance(story, dict) and story.get("narrative") else views.safe_story_html(story)
+        return {**data, "story_html": fallback}
 
     return render_cached(request, "subject.html", compute)
 
