@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _depth = 0  # nesting of long_lived_frozen (a server's lifetime, an analysis job inside it): the outermost
-_lock = threading.Lock()  # freezes and unfreezes
+_lock = threading.Lock()  # unfreezes
 
 
 @contextmanager
@@ -22,8 +22,7 @@ def long_lived_frozen() -> Iterator[None]:
     """
     global _depth
     with _lock:
-        if _depth == 0:
-            gc.freeze()
+        gc.freeze()  # also when nested: an analysis run in a server freezes the models it just loaded
         _depth += 1
     try:
         yield
