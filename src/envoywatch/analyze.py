@@ -10,8 +10,8 @@ from envoywatch.analysis.base import ANALYZERS, Analyzer, Context
 from envoywatch.analysis.embed import MODEL_NAME
 from envoywatch.analysis.pipeline import Pipeline, current_version, load_builtins, public
 from envoywatch.gcfreeze import long_lived_frozen
-from envoywatch.store import aggregates, page_sums, replies
 from envoywatch.store import annotations as store_ann
+from envoywatch.store import kept
 from envoywatch.store.db import Store
 
 Progress = Callable[[int, int], None]
@@ -67,9 +67,7 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
             anns = pipe.run(inputs, ctx)
             with store.transaction(conn):
                 store_ann.write_annotations(conn, anns, pipe.version)
-                aggregates.refresh(conn, [int(a["id"]) for a in anns], anns)  # what the story sums
-                replies.refresh(conn, [int(a["id"]) for a in anns])  # the actor page's reply sums
-                page_sums.touch(conn, [int(a["id"]) for a in anns])  # and its counts of own posts
+                kept.written(conn, [int(a["id"]) for a in anns], anns)  # the story's and actor page's sums
                 if not fast:
                     cached = {int(p.id): ctx._cache[p.id] for p in inputs if p.id in ctx._cache}
                     store_ann.save_embeddings(conn, cached, MODEL_NAME)
@@ -110,9 +108,7 @@ def reresolve_ids(store: Store, pipe: Pipeline | None, ids: list[int], fast: boo
         if changed:
             with store.write() as conn:
                 store_ann.write_annotations(conn, changed, version)
-                aggregates.refresh(conn, [int(a["id"]) for a in changed], changed)
-                replies.refresh(conn, [int(a["id"]) for a in changed])
-                page_sums.touch(conn, [int(a["id"]) for a in changed])
+                kept.written(conn, [int(a["id"]) for a in changed], changed)
     if rest:
         return len(ids) - len(rest) + annotate_ids(store, pipe if pipe is not None else Pipeline(), rest, fast)
     return len(ids)
@@ -132,8 +128,7 @@ def analyze(store: Store, fast: bool = False, progress: Progress | None = None,
             detect_events: bool = True) -> AnalyzeResult:
     pipe = Pipeline()
     ids = store_ann.pending_ids(store, pipe.version)
-    replies.catch_up_store(store)  # link the replies stored since the last run; batches then refresh flags
-    page_sums.catch_up_store(store)  # list the weeks of new posts for the recount at the end
+    kept.start(store)  # the posts stored since the last run, into the kept sums
     with long_lived_frozen():
         # One process needs no four commits per call (that is for Dask tasks): full-size batches.
         n = annotate_ids(store, pipe, ids, fast, progress, batch=FAST_BATCH if fast else None)
@@ -141,7 +136,7 @@ def analyze(store: Store, fast: bool = False, progress: Progress | None = None,
         veiled = store_ann.veiled_post_ids(store) if n else []
         if veiled:
             reresolve_ids(store, pipe, veiled, fast)
-    page_sums.flush_store(store)  # recount each week the run touched, once
+    kept.finish(store)  # recount each week the run touched, once
     events = run_events(store) if detect_events else {}
     return AnalyzeResult(n, len(veiled), pipe.version, events)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from envoywatch.store import annotations as store_ann
-from envoywatch.store import page_sums, replies
+from envoywatch.store import kept
 from envoywatch.store.db import Store, open_store
 
 CHUNK = 512  # most posts per task: big enough to amortise model calls, small enough to rebalance
@@ -126,15 +126,14 @@ def analyze_on_dask(store: Store, address: str | None = None, fast: bool = False
         check_versions(own, version)
         workers = len(own.scheduler_info().get("workers", {}))
         chunk = chunk or chunk_size(len(ids), workers)
-        replies.catch_up_store(store)  # link replies stored since the last run; the tasks then refresh flags
-        page_sums.catch_up_store(store)  # list the weeks of new posts; recounted once the tasks are done
+        kept.start(store)  # the posts stored since the last run; the tasks then keep the sums up
         done, tasks = _run_tasks(own, task, url, ids, fast, chunk)
         veiled = store_ann.veiled_post_ids(store) if done else []
         if veiled:  # cheap (prior readers over stored annotations): done here, not shipped out
             from envoywatch.analyze import reresolve_ids
 
             reresolve_ids(store, None, veiled, fast)  # sets up the prior readers only, not every model
-        page_sums.flush_store(store)
+        kept.finish(store)
     finally:
         if client is None:
             own.close()

@@ -20,8 +20,9 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, bindparam, text
 
+from envoywatch.store import marks
 from envoywatch.store.db import Store
-from envoywatch.store.replies import mark
+from envoywatch.store.marks import week_text
 
 MARK = "page"
 BATCH = 500
@@ -51,9 +52,7 @@ class Technique(NamedTuple):
 
 
 def _week(conn: Connection) -> str:
-    if conn.dialect.name == "postgresql":
-        return "COALESCE(to_char(date_trunc('week', timezone('UTC', p.created_at)), 'YYYY-MM-DD'), '')"
-    return "COALESCE(date(substr(p.created_at, 1, 10), 'weekday 0', '-6 days'), '')"
+    return week_text(conn, "p.created_at")
 
 
 def _counts(conn: Connection, where: str, source: str = "posts p") -> list[str]:
@@ -107,20 +106,12 @@ def _exec(conn: Connection, sql: str, params: dict) -> None:
 
 def catch_up(conn: Connection) -> int:
     """List the (account, week) pairs of posts stored since the mark and move it; returns the pairs listed."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE posts IN SHARE MODE"))  # no insert in flight below the new mark
-    old = mark(conn, MARK)
-    new = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM posts")).scalar())
-    if new <= old:
+    span = marks.advance(conn, MARK)
+    if span is None:
         return 0
-    listed = conn.execute(text(
+    return conn.execute(text(
         f"INSERT INTO page_dirty (account_id, week) SELECT DISTINCT p.account_id, {_week(conn)} FROM posts p "
-        "WHERE p.id > :old AND p.id <= :new ON CONFLICT DO NOTHING"), {"old": old, "new": new}).rowcount
-    if old:
-        conn.execute(text("UPDATE aggregate_marks SET upto = :new WHERE name = :m"), {"new": new, "m": MARK})
-    else:
-        conn.execute(text("INSERT INTO aggregate_marks (name, upto) VALUES (:m, :new)"), {"new": new, "m": MARK})
-    return listed
+        "WHERE p.id > :old AND p.id <= :new ON CONFLICT DO NOTHING"), {"old": span[0], "new": span[1]}).rowcount
 
 
 def touch(conn: Connection, post_ids: Sequence[int]) -> None:

@@ -21,7 +21,9 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, bindparam, text
 
+from envoywatch.store import marks
 from envoywatch.store.db import Store
+from envoywatch.store.marks import week_text
 
 MARK = "replies"
 BATCH = 500
@@ -36,12 +38,6 @@ class WeekRow(NamedTuple):
     blocks: int
 
 
-def _week(conn: Connection, col: str) -> str:
-    if conn.dialect.name == "postgresql":
-        return f"COALESCE(to_char(date_trunc('week', timezone('UTC', {col})), 'YYYY-MM-DD'), '')"
-    return f"COALESCE(date(substr({col}, 1, 10), 'weekday 0', '-6 days'), '')"
-
-
 def _flag(col: str) -> str:
     return f"CASE WHEN {col} THEN 1 ELSE 0 END"
 
@@ -50,7 +46,7 @@ def _pairs(conn: Connection, where: str) -> str:
     """Each reply r with its parent p (by another account) and the reply's flags, where `where` holds."""
     return (
         f"SELECT r.id AS post_id, r.account_id, p.account_id AS parent_account_id, "
-        f"{_week(conn, 'r.created_at')} AS week, COALESCE(a.hostile, FALSE) AS hostile, "
+        f"{week_text(conn, 'r.created_at')} AS week, COALESCE(a.hostile, FALSE) AS hostile, "
         "COALESCE(a.block_claim, FALSE) AS block_claim "
         "FROM posts r JOIN posts p ON p.platform = r.platform AND p.platform_id = r.in_reply_to "
         "LEFT JOIN annotations a ON a.post_id = r.id "
@@ -76,34 +72,21 @@ def _add_sums(source: str) -> str:
 LINK = "INSERT INTO reply_links (post_id, account_id, parent_account_id, week, hostile, block_claim) "
 
 
-def mark(conn: Connection, name: str = MARK) -> int:
-    """The post id the named sums have caught up to (0: none yet)."""
-    row = conn.execute(text("SELECT upto FROM aggregate_marks WHERE name = :m"), {"m": name}).first()
-    return int(row[0]) if row else 0
+def mark(conn: Connection) -> int:
+    """The post id the reply sums have caught up to (0: none yet)."""
+    return marks.mark(conn, MARK)
 
 
 def catch_up(conn: Connection) -> int:
-    """Link the replies and parents stored since the last mark and move it; returns the replies linked.
-
-    On PostgreSQL the posts table is share-locked first, so no insert still in flight can take an id
-    below the new mark unseen.
-    """
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE posts IN SHARE MODE"))
-    old = mark(conn)
-    new = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM posts")).scalar())
-    if new <= old:
+    """Link the replies and parents stored since the last mark and move it; returns the replies linked."""
+    span = marks.advance(conn, MARK)
+    if span is None:
         return 0
-    ids = {"old": old, "new": new}
+    ids = {"old": span[0], "new": span[1]}
     linked = conn.execute(text(LINK + _pairs(conn, NEW_REPLIES)), ids).rowcount
     conn.execute(text(_add_sums("SELECT * FROM reply_links WHERE post_id > :old")), ids)
     conn.execute(text(_add_sums(_pairs(conn, NEW_PARENTS))), ids)
-    linked += conn.execute(text(LINK + _pairs(conn, NEW_PARENTS)), ids).rowcount
-    if old:
-        conn.execute(text("UPDATE aggregate_marks SET upto = :new WHERE name = :m"), {"new": new, "m": MARK})
-    else:
-        conn.execute(text("INSERT INTO aggregate_marks (name, upto) VALUES (:m, :new)"), {"new": new, "m": MARK})
-    return linked
+    return linked + conn.execute(text(LINK + _pairs(conn, NEW_PARENTS)), ids).rowcount
 
 
 def catch_up_store(store: Store) -> int:

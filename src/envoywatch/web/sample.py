@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from envoywatch.events.base import Event, save_events
-from envoywatch.store import aggregates, fts, page_sums, replies
+from envoywatch.store import aggregates, fts, kept
 from envoywatch.store.annotations import write_annotations
 from envoywatch.store.db import Store
 from envoywatch.store.schema import accounts, actors, posts
@@ -95,9 +95,8 @@ def build_sample(store: Store, weeks: int = 12, replies_per_week: int = 6, xss: 
     with store.write() as conn:
         write_annotations(conn, anns, VERSION)
         aggregates.refresh(conn, [int(a["id"]) for a in anns])  # what the story sums, as analyze keeps it
-        replies.catch_up(conn)  # the reply sums the actor page reads
-        page_sums.catch_up(conn)  # and its counts of own posts
-        page_sums.flush(conn)
+    kept.start(store)  # the actor page's sums, as an analysis run leaves them
+    kept.finish(store)
     _sample_events(store, ids, weeks)
     return ids
 
