@@ -29,24 +29,29 @@ def _sorted(rows) -> list[tuple]:
     return sorted((r.week or "", r.label, r.n) for r in rows)
 
 
-def _live(store, ids):
+def _targets(rows) -> list[tuple]:
+    return sorted((t.week or "", t.code, t.stance or "", t.account_id, t.n) for t in rows)
+
+
+def _live(store, ids, host="US"):
     with store.read() as conn:
         return ([tuple(r) for r in sorted(wq._authored(conn, ids), key=wq._by_week)],
-                wq._reading_order(wq._targets(conn, ids)), _sorted(wq._techniques(conn, ids)))
+                _targets(wq._targets(conn, ids, host)), _sorted(wq._techniques(conn, ids)))
 
 
-def _kept(store, ids):
+def _kept(store, ids, host="US"):
+    """The kept rows; with host US, its mentions in every stance beside the hostile ones."""
     with store.read() as conn:
-        kept = page_sums.subject_rows(conn, ids)
+        kept = page_sums.subject_rows(conn, ids, host)
     if kept is None:
         return None
     authored, targets, techs = kept
-    return ([tuple(r) for r in sorted(authored, key=wq._by_week)], targets,  # in reading order from SQL
-            _sorted(techs))
+    return [tuple(r) for r in sorted(authored, key=wq._by_week)], _targets(targets), _sorted(techs)
 
 
 def _same(store, ids) -> None:
-    _equal(_kept(store, ids), _live(store, ids))
+    for host in ("US", "KZ", None):
+        _equal(_kept(store, ids, host), _live(store, ids, host))
 
 
 def _equal(kept, live) -> None:
@@ -55,8 +60,7 @@ def _equal(kept, live) -> None:
     (la, lt, lx), (ka, kt, kx) = live, kept
     assert [a[:3] + (a[4],) for a in ka] == [a[:3] + (a[4],) for a in la]
     assert [a[3] for a in ka] == pytest.approx([a[3] for a in la])
-    assert [(t.week, t.code, t.stance, t.account_id, t.n) for t in kt] == \
-        [(t.week, t.code, t.stance, t.account_id, t.n) for t in lt]
+    assert kt == lt
     assert kx == lx
 
 
@@ -105,3 +109,25 @@ def test_the_backfill_equals_the_kept_counts(store) -> None:
         page_sums.backfill(conn)
     _equal(_kept(store, [x]), kept)
     _same(store, [x])
+
+
+def test_host_relevance_orders_equal_targets_as_a_reading_meets_them_whatever_the_row_order() -> None:
+    import random
+    from datetime import datetime
+
+    from envoywatch.store.page_sums import Target
+
+    subj = wq.Subject(kind="actor", label="Embassy", slug="Embassy", sending_country="CN", host_country="KZ")
+    at = datetime(2020, 3, 1)
+    rows = [Target("2020-03-02", "US", "hostile", 2, 3, at),  # the second account: read after the first
+            Target("2020-02-24", "GB", "hostile", 1, 3, at + timedelta(days=9)),
+            Target("2020-02-24", "AU", "hostile", 1, 3, at + timedelta(days=9)),  # same time: by code
+            Target("2020-02-24", "JP", "hostile", 1, 1, None),  # undated: after the dated ones
+            Target("2020-02-24", "KZ", "neutral", 1, 5, at),  # host mentions, not hostile ones
+            Target("2020-03-02", "KZ", "hostile", 2, 1, at)]
+    expected = ["AU", "GB", "US", "JP", "KZ"]  # 3, 3, 3 by first appearance, then 1 and 1 the same way
+    for seed in range(5):
+        random.Random(seed).shuffle(rows)
+        hr = wq.host_relevance(subj, rows, 20)
+        assert [t["country"] for t in hr["targets"]] == expected
+        assert (hr["hostile_mentions"], hr["host_mentions"], hr["host_share_of_targets"]) == (11, 6, round(1 / 11, 3))

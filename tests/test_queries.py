@@ -130,3 +130,21 @@ def test_watched_actors_counts_match_a_python_count(sample):
             per_week[wq.week_of(ts)] = per_week.get(wq.week_of(ts), 0) + 1
         assert a["posts"] == len(stamps)
         assert a["weekly"] == [{"week": w, "posts": n} for w, n in sorted(per_week.items())]
+
+
+@pytest.mark.parametrize("stored", ["2020-03-18 09:15:00.000000", "2020-03-18 09:15:00.250000",
+                                    "2023-12-31 23:59:59.999999", "2020-03-18 09:15:00", "2020-03-18T09:15:00+03:00"])
+def test_stored_times_read_as_text_give_the_same_iso_strings_as_parsing_them(stored):
+    from envoywatch.timeutil import iso, iso_stored
+
+    assert iso_stored(stored) == iso(datetime.fromisoformat(stored))
+
+
+def test_evidence_refs_give_the_same_times_as_the_posts(sample):
+    store, _ = sample
+    with store.read() as conn:
+        rows = conn.execute(select(posts.c.id, posts.c.created_at).limit(50)).all()
+        refs = q.evidence_refs(conn, [i for i, _ in rows])
+    from envoywatch.timeutil import iso
+
+    assert {i: refs[i]["created_at"] for i, _ in rows} == {i: iso(at) for i, at in rows}

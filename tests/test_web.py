@@ -268,3 +268,15 @@ def test_page_cache_single_flight_computes_once_while_others_wait():
         t.join()
     assert errors == ["bad"] * 3
     assert cache.get(("e",), lambda: 7) == 7  # a failure is not cached
+
+
+def test_stacked_charts_draw_the_largest_series_and_fold_the_rest_per_week():
+    from envoywatch.web import charts
+
+    rows = [{"week": f"2020-01-{6 + 7 * (i % 3):02d}", "country": f"C{i:02d}", "posts": 30 - i} for i in range(25)]
+    drawn = charts._top(rows, "country", "other countries")
+    assert len({r["country"] for r in drawn}) == charts.SERIES
+    assert sum(r["posts"] for r in drawn) == sum(r["posts"] for r in rows)  # nothing lost, only folded
+    assert {r["country"] for r in drawn} - {"other countries"} == {f"C{i:02d}" for i in range(charts.SERIES - 1)}
+    few = rows[:charts.SERIES]
+    assert charts._top(few, "country", "other countries") == few

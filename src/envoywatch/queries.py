@@ -19,7 +19,7 @@ from envoywatch.store.schema import (
     post_labels,
     posts,
 )
-from envoywatch.timeutil import as_utc, iso
+from envoywatch.timeutil import as_utc, iso, iso_stored
 
 MAX_PER_PAGE = 500
 COUNT_CAP = 1_000  # totals above this are reported as COUNT_CAP (counting millions costs seconds)
@@ -341,8 +341,9 @@ def event_dict(r, refs: dict[int, dict]) -> dict[str, Any]:
 
 def list_events(store: Store, type: str | None = None, account: str | None = None,
                 date_from: datetime | None = None, date_to: datetime | None = None,
-                limit: int | None = None, where=None) -> list[dict[str, Any]]:
-    """Events in time order, each with its evidence posts as {id, platform_id, url, account}.
+                limit: int | None = None, where=None, refs: bool = True) -> list[dict[str, Any]]:
+    """Events in time order, each with its evidence posts as {id, platform_id, url, account}
+    (only {id} with `refs=False`, for callers that read the events' data alone).
 
     `where` is an extra SQL condition on `events`, so callers narrow in the database, not in Python.
     """
@@ -364,9 +365,8 @@ def list_events(store: Store, type: str | None = None, account: str | None = Non
         q = q.limit(limit)
     with store.read() as conn:
         rows = conn.execute(q).all()
-        ids = sorted({i for r in rows for i in (r.evidence or [])})
-        refs = evidence_refs(conn, ids)
-    return [event_dict(r, refs) for r in rows]
+        cited = evidence_refs(conn, sorted({i for r in rows for i in (r.evidence or [])})) if refs else {}
+    return [event_dict(r, cited) for r in rows]
 
 
 def evidence_refs(conn, ids: list[int]) -> dict[int, dict]:
@@ -381,5 +381,5 @@ def evidence_refs(conn, ids: list[int]) -> dict[int, dict]:
         for pid, platform_id, url, created, platform, handle, account_pid in conn.execute(q):
             refs[pid] = {"id": pid, "platform_id": platform_id, "url": url,
                          "account": account_label(platform, handle, account_pid),
-                         "created_at": iso(datetime.fromisoformat(created) if raw and created else created)}
+                         "created_at": iso_stored(created) if raw else iso(created)}
     return refs

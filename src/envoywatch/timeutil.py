@@ -21,3 +21,14 @@ def as_utc(dt: datetime | None) -> datetime | None:
 def iso(dt: datetime | None) -> str | None:
     dt = as_utc(dt)
     return dt.isoformat().replace("+00:00", "Z") if dt else None
+
+
+def iso_stored(text: str | None) -> str | None:
+    """`iso` of a time as SQLite stores it (naive UTC, '2020-03-18 09:15:00.000000'), without parsing it:
+    evidence lists cite hundreds of posts a page."""
+    if not text:
+        return None
+    if len(text) == 26 and text[10] == " " and text[19] == ".":
+        frac = text[20:]
+        return f"{text[:10]}T{text[11:19]}{'' if frac == '000000' else '.' + frac}Z"
+    return iso(datetime.fromisoformat(text))

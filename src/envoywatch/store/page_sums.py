@@ -158,9 +158,9 @@ def flush_store(store: Store) -> int:
         return flush(conn)
 
 
-def subject_rows(conn: Connection, account_ids: Sequence[int]) -> tuple[list, list, list] | None:
-    """The kept rows of these accounts (authored, targets in reading order, techniques), or None when some
-    are stale."""
+def subject_rows(conn: Connection, account_ids: Sequence[int], host: str | None = None) -> tuple[list, list, list] | None:
+    """The kept rows of these accounts (authored, targets, techniques; in no set order), or None when some
+    are stale. Targets are the mentions the page reads: hostile ones, and the host country's in any stance."""
     ids = sorted({int(i) for i in account_ids}) or [-1]
     # posts above the mark are found from the id range (none after a catch-up), not the accounts' posts
     stale = text("SELECT EXISTS (SELECT 1 FROM page_dirty WHERE account_id IN :ids) OR EXISTS ("
@@ -171,15 +171,14 @@ def subject_rows(conn: Connection, account_ids: Sequence[int]) -> tuple[list, li
         return None
 
     def rows(sql: str) -> list:
-        return conn.execute(text(sql).bindparams(bindparam("ids", expanding=True)), {"ids": ids}).all()
+        return conn.execute(text(sql).bindparams(bindparam("ids", expanding=True)), {"ids": ids, "host": host}).all()
 
     authored = [Authored(w or None, int(n), int(a), float(s) if u else None, int(u)) for w, n, a, u, s in rows(
         "SELECT week, sum(posts), sum(analysed), sum(und_n), sum(und_sum) FROM page_weeks "
         "WHERE account_id IN :ids GROUP BY week")]
-    # in the order an account-by-account, oldest-first reading meets them (see web.queries._reading_order)
     targets = [Target(w or None, c, st or None, a, n, f) for w, c, st, a, n, f in rows(
         "SELECT week, code, stance, account_id, n, first_at FROM page_targets WHERE account_id IN :ids "
-        "ORDER BY account_id, first_at IS NULL, first_at, code, stance")]
+        "AND (stance = 'hostile' OR code = :host)")]
     techs = [Technique(w or None, lab, int(n)) for w, lab, n in rows(
         "SELECT week, label, sum(n) FROM page_labels WHERE account_id IN :ids GROUP BY week, label")]
     return authored, targets, techs

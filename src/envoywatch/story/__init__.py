@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, or_, select
+from sqlalchemy import Text, cast, func, or_, select, union
 
 from envoywatch.queries import evidence_refs, list_events
 from envoywatch.store.db import Store
@@ -111,8 +111,12 @@ def _involving(ids: list[int], actor_ids: set[int], keys: set[str]):
     shifts list their own actor's accounts.
     """
     named = [cast(events.c.data, Text).like(f'%"{k}"%') for k in sorted(keys)]
-    return or_(events.c.account_id.in_(ids or [-1]), events.c.actor_id.in_(sorted(actor_ids) or [-1]),
-               and_(events.c.type == "crosspost", or_(*named)) if named else False)
+    # one lookup per index (an OR across them would read every event of the workspace)
+    found = [select(events.c.id).where(events.c.account_id.in_(ids or [-1])),
+             select(events.c.id).where(events.c.actor_id.in_(sorted(actor_ids) or [-1]))]
+    if named:
+        found.append(select(events.c.id).where(events.c.type == "crosspost", or_(*named)))
+    return events.c.id.in_(union(*found))
 
 
 def _events_for(store: Store, accs: list, keys: set[str], actor: dict | None, date_from, date_to) -> list[dict]:
@@ -177,7 +181,7 @@ def _mission_blocked(store: Store, actor: dict | None, date_from, date_to) -> di
             actors.c.sending_country == actor["sending_country"], actors.c.host_country == actor["host_country"])).all()
     names = {n for _, n in mission}
     evs = [e for e in list_events(store, type="block_reports", date_from=date_from, date_to=date_to,
-                                  where=events.c.actor_id.in_([i for i, _ in mission] or [-1]))
+                                  where=events.c.actor_id.in_([i for i, _ in mission] or [-1]), refs=False)
            if e.get("actor") in names]
     people = {p["reporter"] for e in evs for p in e.get("people", [])}
     return {"sending_country": actor["sending_country"], "host_country": actor["host_country"],

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import altair as alt
 
 WIDTH = "container"
 WEEK = alt.X("yearweek(week):T", title="week", axis=alt.Axis(format="%b %d %Y", labelOverlap=True))  # bars span their week
+SERIES = 10  # colours in the default categorical palette
 MARK_COLORS = {"backlash": "#c0392b", "shift": "#8e44ad", "block_reports": "#d35400", "crosspost": "#2471a3"}
 
 
@@ -125,6 +127,29 @@ def _shaped(fn, rows: list[dict], marks: list[dict], width: Any) -> dict[str, An
     return _filled(_SHAPES[key], rows, marks)
 
 
+def _top(rows: list[dict], field: str, other: str, keep: int = SERIES - 1) -> list[dict]:
+    """Rows of the `keep` largest series by total posts, the rest summed per week as `other`.
+
+    A stacked chart has the palette's ten colours; an eleventh series would repeat one (and the busiest
+    actor names forty countries), so the page draws the largest and folds the tail.
+    """
+    totals: Counter[str] = Counter()
+    for r in rows:
+        totals[r[field]] += r["posts"]
+    if len(totals) <= keep + 1:
+        return rows
+    kept = {k for k, _ in totals.most_common(keep)}
+    folded: Counter[str] = Counter()
+    out = []
+    for r in rows:
+        if r[field] in kept:
+            out.append(r)
+        else:
+            folded[r["week"]] += r["posts"]
+    out += [{"week": w, field: other, "posts": n} for w, n in sorted(folded.items())]
+    return out
+
+
 def subject_charts(series: dict[str, Any], events: list[dict[str, Any]], width: Any = WIDTH) -> dict[str, dict]:
     """Every chart on an actor page, keyed by its element id; empty series give no chart."""
     shifts = event_marks(events, ("shift",))
@@ -137,7 +162,10 @@ def subject_charts(series: dict[str, Any], events: list[dict[str, Any]], width: 
             ("techniques", techniques, "techniques_per_week", shifts),
             ("replies", replies, "replies_per_week", waves),
             ("blocks", block_claims, "block_claims_per_week", blocks))
+    folds = {"targets_per_week": ("country", "other countries"),
+             "techniques_per_week": ("technique", "other techniques")}
     for key, fn, field, marks in plan:
         if series.get(field):
-            out[key] = _shaped(fn, series[field], marks, width)
+            rows = _top(series[field], *folds[field]) if field in folds else series[field]
+            out[key] = _shaped(fn, rows, marks, width)
     return out

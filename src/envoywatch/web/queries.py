@@ -152,22 +152,18 @@ def _replies(conn, ids: list[int]) -> list[Any]:
     return replies.subject_rows(conn, ids)
 
 
-def _targets(conn, ids: list[int]) -> list[Any]:
-    """Country mentions in the subject's posts per week, code and stance, with the first post's date
-    (which orders equally targeted countries: see `_reading_order`)."""
+def _targets(conn, ids: list[int], host: str | None) -> list[Any]:
+    """Hostile country mentions in the subject's posts, and the host country's in any stance, per week, code,
+    stance and account, with the first post's date (which orders equally targeted countries: see
+    `host_relevance`)."""
     w = week_sql(posts.c.created_at, conn.dialect.name).label("week")
     q = (select(w, mentions.c.code, mentions.c.stance, posts.c.account_id, func.count().label("n"),
                 func.min(posts.c.created_at).label("first"))
          .select_from(mentions.join(posts, posts.c.id == mentions.c.post_id))
-         .where(posts.c.account_id.in_(ids), mentions.c.code.is_not(None))
+         .where(posts.c.account_id.in_(ids), mentions.c.code.is_not(None),
+                or_(mentions.c.stance == "hostile", mentions.c.code == host))
          .group_by(w, mentions.c.code, mentions.c.stance, posts.c.account_id))
     return conn.execute(q).all()
-
-
-def _reading_order(targets: list[Any]) -> list[Any]:
-    """Country mentions in the order an account-by-account, oldest-first reading meets them."""
-    return sorted(targets, key=lambda r: (r.account_id, r.first is None, str(as_utc(r.first) or ""), r.code,
-                                          r.stance or ""))
 
 
 def _techniques(conn, ids: list[int]) -> list[Any]:
@@ -183,9 +179,9 @@ def subject_series(store: Store, subj: Subject) -> dict[str, Any]:
     """Weekly series for the actor page charts, plus host relevance and analysis coverage."""
     ids = subj.account_ids or [-1]
     with store.read() as conn:
-        kept = page_sums.subject_rows(conn, ids)  # None while some of them wait for a recount
-        authored, targets, techs = kept or (_authored(conn, ids), _reading_order(_targets(conn, ids)),
-                                            _techniques(conn, ids))
+        host = subj.host_country
+        kept = page_sums.subject_rows(conn, ids, host)  # None while some of them wait for a recount
+        authored, targets, techs = kept or (_authored(conn, ids), _targets(conn, ids, host), _techniques(conn, ids))
         answers = _replies(conn, ids)
     n_posts = sum(r.n for r in authored)
     tgt, tech = Counter(), Counter()
@@ -217,15 +213,24 @@ def _by_week(r) -> str:
 def host_relevance(subj: Subject, targets: list[Any], n_posts: int) -> dict[str, Any]:
     """How much the subject's attacks concern its host country rather than third countries.
 
-    `targets` are (code, stance, n) counts of country mentions, first seen first.
+    `targets` are counts of country mentions per week, code, stance and account, with the first post's
+    time, in any order. Equally targeted countries keep the order an account-by-account, oldest-first
+    reading meets them (the story's order).
     """
     host = subj.host_country
-    hostile: Counter = Counter()
+    counts: Counter = Counter()
+    met: dict[str, tuple] = {}  # the first hostile mention of each country, in reading order
+    mentions_host = 0
     for t in targets:
+        if host and t.code == host:
+            mentions_host += t.n
         if t.stance == "hostile":
-            hostile[t.code] += t.n
+            counts[t.code] += t.n
+            at = (t.account_id, t.first is None, t.first or "")  # one engine, one type of time per call
+            if t.code not in met or at < met[t.code]:
+                met[t.code] = at
+    hostile = Counter({c: counts[c] for c in sorted(counts, key=lambda c: (met[c], c))})
     total = sum(hostile.values())
-    mentions_host = sum(t.n for t in targets if host and t.code == host)
     return {
         "host_country": host, "posts": n_posts, "hostile_mentions": total,
         "host_share_of_targets": round(hostile[host] / total, 3) if host and total else None,

@@ -8,6 +8,7 @@ import json
 import secrets
 from typing import Any
 
+import orjson
 from fastapi import HTTPException, Request
 from sqlalchemy import insert, select, update
 
@@ -108,7 +109,10 @@ def require_token(request: Request) -> None:
 
 def script_json(value: Any) -> str:
     """JSON safe inside <script type="application/json">: no '<', '>', '&' or line separators as-is."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:  # orjson: a busy actor's chart data is hundreds of KB a page
+        text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):  # integers beyond 64 bits, and the like
+        text = json.dumps(value, ensure_ascii=False, default=str)
     for a, b in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"),
                  ("\u2029", "\\u2029")):
         text = text.replace(a, b)
