@@ -158,16 +158,30 @@ def flush_store(store: Store) -> int:
         return flush(conn)
 
 
-def subject_rows(conn: Connection, account_ids: Sequence[int], host: str | None = None) -> tuple[list, list, list] | None:
-    """The kept rows of these accounts (authored, targets, techniques; in no set order), or None when some
-    are stale. Targets are the mentions the page reads: hostile ones, and the host country's in any stance."""
-    ids = sorted({int(i) for i in account_ids}) or [-1]
+def _fresh(conn: Connection, ids: list[int]) -> bool:
+    """Whether the kept rows of these accounts count every post they have (none listed, none above the mark)."""
     # posts above the mark are found from the id range (none after a catch-up), not the accounts' posts
     stale = text("SELECT EXISTS (SELECT 1 FROM page_dirty WHERE account_id IN :ids) OR EXISTS ("
                  "SELECT 1 FROM posts WHERE +account_id IN :ids AND id > COALESCE("
                  "(SELECT upto FROM aggregate_marks WHERE name = :m), 0))").bindparams(
         bindparam("ids", expanding=True))
-    if conn.execute(stale, {"ids": ids, "m": MARK}).scalar():
+    return not conn.execute(stale, {"ids": ids, "m": MARK}).scalar()
+
+
+def dated_posts(conn: Connection, account_ids: Sequence[int]) -> int | None:
+    """How many dated own posts (not replies) these accounts have, from the kept rows; None when stale."""
+    ids = sorted({int(i) for i in account_ids}) or [-1]
+    if not _fresh(conn, ids):
+        return None
+    q = text("SELECT COALESCE(sum(posts), 0) FROM page_weeks WHERE account_id IN :ids AND week != ''")
+    return int(conn.execute(q.bindparams(bindparam("ids", expanding=True)), {"ids": ids}).scalar())
+
+
+def subject_rows(conn: Connection, account_ids: Sequence[int], host: str | None = None) -> tuple[list, list, list] | None:
+    """The kept rows of these accounts (authored, targets, techniques; in no set order), or None when some
+    are stale. Targets are the mentions the page reads: hostile ones, and the host country's in any stance."""
+    ids = sorted({int(i) for i in account_ids}) or [-1]
+    if not _fresh(conn, ids):
         return None
 
     def rows(sql: str) -> list:
