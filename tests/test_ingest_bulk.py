@@ -121,3 +121,47 @@ def test_a_failing_reading_process_stops_the_ingest_with_its_error(store, pages,
     monkeypatch.setattr(ingest_mod, "steps_here", broken)
     with pytest.raises(RuntimeError, match="disk gone"):
         ingest(store, [pages])
+
+
+def _stored(store) -> list[dict]:
+    skip = {"id", "ingested_at"}
+    with store.read() as conn:
+        cols = [c for c in posts.c if c.name not in skip]
+        rows = [r._asdict() for r in conn.execute(select(*cols).order_by(posts.c.platform_id))]
+    for r in rows:  # when an edit was seen differs between the two runs
+        r["edits"] = [{k: v for k, v in e.items() if k != "seen_at"} for e in r["edits"] or []]
+    return rows
+
+
+def test_reading_process_stores_the_same_rows_with_batch_constants(tmp_path, monkeypatch):
+    """A batch handed between processes leaves out the columns it holds one value of (file name with a
+    quote in it); the rows stored, and an edit arriving later, are the same as read in one process."""
+    path = tmp_path / "it's pages.jsonl"
+    path.write_bytes(b"\n".join(_page(p) for p in range(12)) + b"\n")
+    edited = tmp_path / "edited.jsonl"
+    edited.write_bytes(_page(3).replace(b"about trade", b"about trade and visas") + b"\n")
+    got = []
+    for parallel in (1 << 62, 0):
+        monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", parallel)
+        store = open_store(tmp_path / f"w{parallel}.db")
+        assert ingest(store, [path]).summary()["inserted"] == 120
+        assert ingest(store, [edited]).summary()["updated"] == 10
+        got.append(_stored(store))
+        store.close()
+    assert got[0] == got[1] and got[1][0]["source_file"] == str(path) and any(r["edits"] for r in got[1])
+
+
+def test_batch_constants_stop_at_a_column_that_varies_or_cannot_be_a_literal():
+    from envoywatch.store.writer import POST_COLUMNS, batch_constants, insert_statement
+
+    row = [f"v{i}" for i in range(len(POST_COLUMNS))]
+    other = list(row)
+    assert batch_constants([row, other]) == tuple(row[-5:])
+    other[-3] = "another file"
+    assert batch_constants([row, other]) == tuple(row[-2:])
+    assert batch_constants([row[:-1]]) == ()
+    nul = list(row)
+    nul[-1] = "a\0b"
+    assert batch_constants([nul]) == ()
+    sql = insert_statement(("it's", -1))
+    assert "'it''s', -1)" in sql and sql.count("?") == len(POST_COLUMNS) - 2

@@ -287,8 +287,8 @@ def _page_rows(parts: tuple, where: Location, b: RowBuilder) -> int:
     b.extra(refs.values())
     seen: set[str] = set()
     added = 0
-    ends = (where.source_file, b.none if where.line is None else where.line,
-            b.none if where.offset is None else where.offset, b.importer, b.now)
+    ends = (b.none if where.line is None else where.line, b.none if where.offset is None else where.offset,
+            b.none, NULL_JSON, where.source_file, b.importer, b.now)  # ... edited_at, edits, ...: see POST_COLUMNS
     for tweet in tweets:
         if not isinstance(tweet, dict):
             continue
@@ -345,9 +345,9 @@ def tweet_row(b: RowBuilder, tweet: dict[str, Any], tid: str, author: AccountRef
         kind, replied, none if reply_handle is None else reply_handle,
         conversation.strip() or none if type(conversation) is str and len(conversation) <= 2048
         and conversation.isprintable() else _opt(conversation, none), quoted, reposted,
-        f"https://x.com/{ref.handle or 'i/web'}/status/{tid}", none,
+        f"https://x.com/{ref.handle or 'i/web'}/status/{tid}",
         _dumps(metrics, default=str, option=_NON_STR).decode() if metrics and isinstance(metrics, dict) else NULL_JSON,
-        mentions, hashtags, (1 if media else 0) if b.sqlite else bool(media), NULL_JSON,
+        mentions, hashtags, (1 if media else 0) if b.sqlite else bool(media),
         _dumps(tweet, default=str, option=_NON_STR).decode(),
         _dumps(sorted(str(k) for k in extra), default=str, option=_NON_STR).decode() if extra else NULL_JSON,
         *ends,

@@ -22,10 +22,12 @@ KINDS = frozenset(("original", "reply", "repost", "quote"))
 NULL_JSON = "null"  # how a JSON column stores None (as SQLAlchemy's JSON type did for the first workspaces)
 POST_COLUMNS = (
     "platform", "platform_id", "account_id", "created_at", "text", "lang", "kind", "in_reply_to",
-    "in_reply_to_handle", "conversation_id", "quoted_id", "reposted_id", "url", "edited_at", "metrics",
-    "mentions", "hashtags", "has_media", "edits", "raw", "unmapped", "source_file", "source_line",
-    "source_offset", "importer", "ingested_at",
+    "in_reply_to_handle", "conversation_id", "quoted_id", "reposted_id", "url", "metrics",
+    "mentions", "hashtags", "has_media", "raw", "unmapped", "source_line", "source_offset",
+    # the columns a batch usually holds one value of last: a batch handed between processes leaves them out
+    "edited_at", "edits", "source_file", "importer", "ingested_at",
 )
+BATCH_CONSTANT = 5  # trailing columns of POST_COLUMNS that may go as one value a batch (Prepared.consts)
 _COLS = ", ".join(POST_COLUMNS)
 NULLABLE = frozenset(("created_at", "lang", "in_reply_to", "in_reply_to_handle", "conversation_id", "quoted_id",
                       "reposted_id", "url", "edited_at", "raw", "source_file", "source_line", "source_offset",
@@ -37,6 +39,7 @@ HAS_MEDIA = POST_COLUMNS.index("has_media")
 NULL_MARK = -1
 _VALUES = ", ".join("NULLIF(?, -1)" if c in NULLABLE else "?" for c in POST_COLUMNS)
 INSERT_SQLITE = f"INSERT INTO posts ({_COLS}) VALUES ({_VALUES}) ON CONFLICT (platform, platform_id) DO NOTHING"
+_INSERTS: dict[tuple, str] = {}  # INSERT_SQLITE with a batch's constant columns as literals, by their values
 PG_LOAD = (f"CREATE TEMP TABLE IF NOT EXISTS posts_load ON COMMIT DELETE ROWS AS "
            f"SELECT {_COLS} FROM posts WITH NO DATA")
 PG_MOVE = (f"INSERT INTO posts ({_COLS}) SELECT {_COLS} FROM posts_load "
@@ -185,6 +188,7 @@ class Prepared:
     rejects: list[Reject] = field(default_factory=list)
     refs: list[AccountRef] = field(default_factory=list)
     rows: list[list] = field(default_factory=list)
+    consts: tuple = ()  # values of the last len(consts) columns, the same in every row (then left out of rows)
     media: dict[int, list[Media]] = field(default_factory=dict)  # row index -> its media
     blocks: list[Block] = field(default_factory=list)
     extra_refs: list[AccountRef] = field(default_factory=list)  # accounts seen without a post
@@ -201,13 +205,50 @@ class Prepared:
         try:
             state["rows"] = marshal.dumps(self.rows, 4)
         except ValueError:  # datetimes (PostgreSQL rows) or other objects: pickled as they are
-            pass
+            return state
+        consts = batch_constants(self.rows) if not self.consts else ()
+        if consts:  # the reading process drops them, so the writer binds fewer values a row
+            n = len(POST_COLUMNS) - len(consts)
+            state["rows"], state["consts"] = marshal.dumps([r[:n] for r in self.rows], 4), consts
         return state
 
     def __setstate__(self, state: dict) -> None:
         if isinstance(state["rows"], bytes):
             state["rows"] = marshal.loads(state["rows"])
         self.__dict__.update(state)
+
+    def full(self, i: int) -> list:
+        """Row i with every column, the constant ones put back."""
+        return self.rows[i] + list(self.consts) if self.consts else self.rows[i]
+
+
+def _literal_safe(value) -> bool:
+    """Whether a value can be written into SQL as a literal: an int, or text SQLite can read."""
+    if type(value) is int:
+        return True
+    if type(value) is not str or len(value) > 4096 or "\0" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # a lone surrogate: binding reports it as it always did
+        return False
+    return True
+
+
+def batch_constants(rows: list[list]) -> tuple:
+    """The values of the longest run of trailing BATCH_CONSTANT columns that every row shares.
+
+    Binding a value costs the writer about 0.4 us a column a row; a literal in the statement nothing.
+    """
+    if not rows or any(len(r) != len(POST_COLUMNS) for r in rows):
+        return ()
+    found: list = []
+    for col in range(len(POST_COLUMNS) - 1, len(POST_COLUMNS) - 1 - BATCH_CONSTANT, -1):
+        value = rows[0][col]
+        if not _literal_safe(value) or list(map(itemgetter(col), rows)).count(value) != len(rows):
+            break
+        found.append(value)
+    return tuple(reversed(found))
 
 
 class RowBuilder:
@@ -305,10 +346,9 @@ def _row(post: Post, account, where: Location, now, stamp, importer: str) -> lis
         post.platform, post.platform_id, account, stamp(post.created_at),
         post.text, post.lang, post.kind if post.kind in KINDS else "original", post.in_reply_to,
         norm_handle(post.in_reply_to_handle), post.conversation_id, post.quoted_id,
-        post.reposted_id, post.url, stamp(post.edited_at), _json(post.metrics),
-        _json(post.mentions), _json(post.hashtags), bool(post.media), NULL_JSON,
-        _dumps(post.raw), _json(post.unmapped), where.source_file, where.line, where.offset,
-        importer, now,
+        post.reposted_id, post.url, _json(post.metrics), _json(post.mentions), _json(post.hashtags),
+        bool(post.media), _dumps(post.raw), _json(post.unmapped), where.line, where.offset,
+        stamp(post.edited_at), NULL_JSON, where.source_file, importer, now,
     ]
 
 
@@ -379,7 +419,7 @@ class PostWriter:
         before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM posts").scalar()
         order = list(picked.values())
         rows = batch.rows if len(order) == len(batch.rows) else [batch.rows[i] for i in order]
-        inserted = _insert_sqlite(conn, rows)
+        inserted = _insert_sqlite(conn, rows, batch.consts)
         c.inserted += inserted
         if inserted == len(rows):  # only media rows need the ids
             return {i: before + 1 + n for n, i in enumerate(order) if i in batch.media} if batch.media else {}
@@ -395,7 +435,7 @@ class PostWriter:
             if text == batch.rows[i][TEXT]:
                 c.duplicates += 1
             else:
-                changed.append((post_id, batch.rows[i]))
+                changed.append((post_id, batch.full(i)))
         c.duplicates += len(rows) - inserted - seen  # stored, then gone or unseen: not ours
         if changed:
             self._apply_edits(conn, changed, c)
@@ -412,7 +452,7 @@ class PostWriter:
             elif found[key][1] == batch.rows[i][TEXT]:
                 c.duplicates += 1
             else:
-                changed.append((found[key][0], batch.rows[i]))
+                changed.append((found[key][0], batch.full(i)))
         if changed:
             self._apply_edits(conn, changed, c)
         if not fresh:
@@ -521,13 +561,34 @@ def _lookup(conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str
     return found
 
 
-def _insert_sqlite(conn: Connection, rows: list[list]) -> int:
+def _insert_sqlite(conn: Connection, rows: list[list], consts: tuple = ()) -> int:
     """One executemany of prepared rows on the driver's cursor; returns how many rows were new."""
     cur = conn.connection.dbapi_connection.cursor()
     try:
-        return cur.executemany(INSERT_SQLITE, rows).rowcount
+        return cur.executemany(insert_statement(consts) if consts else INSERT_SQLITE, rows).rowcount
     finally:
         cur.close()
+
+
+def insert_statement(consts: tuple) -> str:
+    """INSERT_SQLITE with the last len(consts) columns as literals (each binding saved is ~0.4 us a row)."""
+    found = _INSERTS.get(consts)
+    if found is None:
+        if len(_INSERTS) >= 64:
+            _INSERTS.clear()
+        n = len(POST_COLUMNS) - len(consts)
+        values = [("NULLIF(?, -1)" if c in NULLABLE else "?") for c in POST_COLUMNS[:n]]
+        values += [_sql_literal(v, c in NULLABLE) for v, c in zip(consts, POST_COLUMNS[n:], strict=True)]
+        found = _INSERTS[consts] = (f"INSERT INTO posts ({_COLS}) VALUES ({', '.join(values)}) "
+                                    "ON CONFLICT (platform, platform_id) DO NOTHING")
+    return found
+
+
+def _sql_literal(value: int | str, nullable: bool) -> str:
+    """An SQL literal of a value `_literal_safe` accepted (NULL_MARK in a nullable column is NULL)."""
+    if type(value) is int:
+        return "NULL" if nullable and value == NULL_MARK else str(int(value))
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _insert_pg(conn: Connection, rows: list[tuple]) -> int:
