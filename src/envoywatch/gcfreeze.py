@@ -31,3 +31,24 @@ def long_lived_frozen() -> Iterator[None]:
             _depth -= 1
             if _depth == 0:
                 gc.unfreeze()
+
+
+SERVER_YOUNG_THRESHOLD = 50_000
+
+
+@contextmanager
+def request_sized_collections(young: int = SERVER_YOUNG_THRESHOLD) -> Iterator[None]:
+    """Collect the youngest generation after `young` net allocations instead of 700, for a server's life.
+
+    A page of the busiest actor makes some 100,000 short-lived objects; with the default threshold
+    each request ran about 35 young and 3 middle collections, promoted its data to the old generation
+    on the way and now and then paid for a full collection (10 ms a request on average, up to 40 ms
+    in one). With this threshold a request's objects are freed by reference counting before a
+    collection comes; cyclic garbage still goes after at most `young` allocations.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(young, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 
 from envoywatch.timeutil import iso, utcnow
 from envoywatch.web import views
-from envoywatch.web.app import json_response
+from envoywatch.web.app import cached_json, json_bytes, json_response
 from envoywatch.web.queries import filter_options, known_countries, watched_actors
 from envoywatch.web.security import require_token
 
@@ -26,9 +26,8 @@ def api_posts(request: Request, q: Q = None, account: Q = None, actor: Q = None,
               lang: Q = None, target: Q = None, technique: Q = None, kind: Q = None,
               from_: Annotated[str | None, Query(alias="from")] = None,
               to: Q = None, page: int = 1, per_page: Annotated[int, Query(le=500, ge=1)] = 50) -> dict[str, Any]:
-    key = ("api-posts", request.url.query)
-    return json_response(request.app.state.cache.get(
-        key, lambda: views.posts_page(_store(request), dict(request.query_params))))
+    return cached_json(request, ("api-posts", request.url.query),
+                       lambda: views.posts_page(_store(request), dict(request.query_params)))
 
 
 @router.get("/posts/{post_id}", summary="One post with its replies, parent and cross-post clusters")
@@ -50,11 +49,11 @@ def api_events(request: Request, type: Q = None, account: Q = None,
 def api_actors(request: Request) -> dict[str, Any]:
     store = _store(request)  # counted and encoded once per workspace state: the counts read every post's index entry
 
-    def body() -> bytes:
+    def body() -> dict[str, Any]:
         items = watched_actors(store)
-        return json_response({"items": items, "page": 1, "per_page": len(items), "total": len(items)}).body
+        return {"items": items, "page": 1, "per_page": len(items), "total": len(items)}
 
-    return Response(request.app.state.cache.get(("actors",), body), media_type="application/json")
+    return cached_json(request, ("actors",), body)
 
 
 @router.get("/actors/{who:path}", summary="An actor or account: weekly series, host relevance, events, charts")
@@ -63,8 +62,7 @@ def api_subject(request: Request, who: str) -> dict[str, Any]:
     subj = views.find_subject(store, who)
     if subj is None:
         raise HTTPException(404, "no such actor or account")
-    return json_response(request.app.state.cache.get(("subject", subj.slug, request.url.query),
-                                                     lambda: views.subject_page(store, subj)))
+    return cached_json(request, ("api-subject", subj.slug, request.url.query), lambda: views.subject_page(store, subj))
 
 
 @router.get("/story/{who:path}", summary="The story of an actor or account")
@@ -79,7 +77,7 @@ def api_story(request: Request, who: str, from_: Annotated[str | None, Query(ali
     who_, start, end = subj.slug if subj.kind == "account" else subj.actor, parse_day(from_), parse_day(to)
     def encoded() -> bytes | None:  # the busiest actor's story is large: encode it once, not per request
         built = views.story_for(store, who_, start, end)
-        return None if built is None else json_response(built).body
+        return None if built is None else json_bytes(built)
 
     try:  # cached per URL until the workspace changes, as the actor page is
         story = request.app.state.cache.get(("story", request.url.path, request.url.query), encoded)
