@@ -295,3 +295,18 @@ def test_a_new_workspace_leaves_the_story_tables_without_statistics(db_url):
     with store.read() as c:
         assert c.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'story_posts'::regclass")).scalar() < 0
     store.close()
+
+
+@pytest.mark.parametrize("window", [(None, None), (T0 + timedelta(days=5, hours=13), T0 + timedelta(days=41, hours=2))])
+def test_a_story_for_its_narrative_reads_only_the_veiled_posts_it_quotes(sums_ws, monkeypatch, window):
+    from envoywatch.story.render import VEILED_CITED
+
+    store, _ = sums_ws
+    whole = build_story(store, "Embassy of Sumland", *window)
+    assert len({v["post"]["id"] for v in whole["veiled"]}) > VEILED_CITED  # more than the narrative quotes
+    for brief in (build_story(store, "Embassy of Sumland", *window, veiled_posts=VEILED_CITED),
+                  _slow(monkeypatch, store, "Embassy of Sumland", *window, veiled_posts=VEILED_CITED)):
+        assert len({v["post"]["id"] for v in brief["veiled"]}) == VEILED_CITED
+        assert brief["veiled"] == whole["veiled"][:len(brief["veiled"])]
+        assert brief["narrative"] == whole["narrative"]
+        assert {k: v for k, v in brief.items() if k != "veiled"} == {k: v for k, v in whole.items() if k != "veiled"}

@@ -93,14 +93,19 @@ def targets(rows: list[StoryPost], sender: str | None, host: str | None) -> dict
                             for k, v in c.most_common(10)]}
 
 
-def veiled(rows: list[StoryPost]) -> list[dict[str, Any]]:
-    out = []
+def veiled(rows: list[StoryPost], posts: int | None = None) -> list[dict[str, Any]]:
+    """The veiled country mentions of the posts (of the first `posts` posts that have any), in time order."""
+    out, seen = [], 0
     for r in rows:
-        for c in r.countries:
-            if c.get("veiled"):
-                out.append({"post": r.id, "date": iso(r.created_at), "text": r.text[:600], "lang": r.lang,
-                            "inferred_target": c.get("code"), "confidence": c.get("confidence"),
-                            "stance": c.get("stance"), "clues": c.get("clues") or c.get("evidence") or []})
+        found = [c for c in r.countries if c.get("veiled")]
+        if not found:
+            continue
+        if seen == posts:
+            break
+        seen += 1
+        out += [{"post": r.id, "date": iso(r.created_at), "text": r.text[:600], "lang": r.lang,
+                 "inferred_target": c.get("code"), "confidence": c.get("confidence"), "stance": c.get("stance"),
+                 "clues": c.get("clues") or c.get("evidence") or []} for c in found]
     return out
 
 
@@ -131,10 +136,11 @@ def _events_for(store: Store, accs: list, keys: set[str], actor: dict | None, da
     return found
 
 
-def _figures(store: Store, keys: dict[int, str], actor: dict | None, date_from, date_to) -> dict[str, Any]:
+def _figures(store: Store, keys: dict[int, str], actor: dict | None, date_from, date_to,
+             veiled_posts: int | None) -> dict[str, Any]:
     """Frequency, targets, veiled posts and first and last post: from the week sums when they answer
     exactly (see `story.sums`), else by reading every post of the period."""
-    fast = summarize(store, keys, actor, date_from, date_to)
+    fast = summarize(store, keys, actor, date_from, date_to, veiled_posts)
     if fast is not None:
         return fast
     rows = read_posts(store, list(keys), date_from, date_to)
@@ -144,11 +150,15 @@ def _figures(store: Store, keys: dict[int, str], actor: dict | None, date_from, 
 
 
 def build_story(store: Store, who: str, date_from: datetime | None = None,
-                date_to: datetime | None = None) -> dict[str, Any]:
-    """Everything the story says about `who` (actor name, "platform:handle" or handle) in the period."""
+                date_to: datetime | None = None, veiled_posts: int | None = None) -> dict[str, Any]:
+    """Everything the story says about `who` (actor name, "platform:handle" or handle) in the period.
+
+    `veiled_posts` keeps the veiled posts of only the first so many posts (the narrative cites five):
+    for pages that show the narrative, not the whole list.
+    """
     actor, accs = resolve(store, who)
     keys = {a.id: f"{a.platform}:{a.handle}" for a in accs}
-    figures = _figures(store, keys, actor, date_from, date_to)
+    figures = _figures(store, keys, actor, date_from, date_to, veiled_posts)
     evs = _events_for(store, accs, set(keys.values()), actor, date_from, date_to)
     story = {
         "who": who, "actor": actor,
@@ -157,7 +167,7 @@ def build_story(store: Store, who: str, date_from: datetime | None = None,
         "period": {"from": iso(date_from) or iso(figures["first"]), "to": iso(date_to) or iso(figures["last"])},
         "frequency": figures["frequency"],
         "targets": figures["targets"],
-        "veiled": veiled(figures["veiled_rows"]),
+        "veiled": veiled(figures["veiled_rows"], veiled_posts),
         "crossposts": [e for e in evs if e["type"] == "crosspost"],
         "backlash": [e for e in evs if e["type"] == "backlash"],
         "block_reports": [e for e in evs if e["type"] == "block_reports"],

@@ -56,9 +56,12 @@ def _targets(s: dict) -> list[dict]:
     return out
 
 
+VEILED_CITED = 5  # veiled posts the narrative quotes (a page showing it reads only these: see build_story)
+
+
 def _veiled(s: dict) -> list[dict]:
     out = []
-    for v in s["veiled"][:5]:
+    for v in s["veiled"][:VEILED_CITED]:
         clues = "; ".join(f"“{c}”" for c in (v["clues"] or [])[:5]) or "no clue recorded"
         read = (f"read as {_country(v['inferred_target'])} (confidence {v['confidence'] or 0:.2f})"
                 if v["inferred_target"] else "its target not inferred")

@@ -202,8 +202,10 @@ def _examples(conn, ids: list[int], codes: list[str], lo, hi) -> dict[str, list[
     return {c: [pid for _, pid in sorted(set(v), reverse=True)[:EXAMPLES]] for c, v in found.items()}
 
 
-def summarize(store: Store, keys: dict[int, str], actor: dict | None, date_from, date_to) -> dict[str, Any] | None:
-    """Frequency, targets, veiled posts and period of the story from the sums, or None when they cannot answer."""
+def summarize(store: Store, keys: dict[int, str], actor: dict | None, date_from, date_to,
+              veiled_posts: int | None = None) -> dict[str, Any] | None:
+    """Frequency, targets, veiled posts (the first `veiled_posts` of them, or all) and period of the story
+    from the sums, or None when they cannot answer."""
     ids = sorted(keys)
     sender = ((actor or {}).get("sending_country") or "").upper() or None
     host = ((actor or {}).get("host_country") or "").upper() or None
@@ -223,9 +225,10 @@ def summarize(store: Store, keys: dict[int, str], actor: dict | None, date_from,
         resolve = _resolver(conn, ids, wlo, whi)
         top = [c for c, _ in sums.ordered("t:", resolve)[:10]]
         examples = _examples(conn, ids, top, lo, hi)
+        sp = story_posts.c
         veiled_ids = [i for (i,) in conn.execute(
-            select(story_posts.c.post_id).where(story_posts.c.account_id.in_(ids), story_posts.c.veiled == true(),
-                                                *_between(story_posts.c.created_at, lo, hi)))]
+            select(sp.post_id).where(sp.account_id.in_(ids), sp.veiled == true(), *_between(sp.created_at, lo, hi))
+            .order_by(sp.created_at, sp.post_id).limit(veiled_posts))]
         counts = summarize_counts(sums.n, lambda p: sums.ordered(p, resolve), examples, sender, host,
                                   _period(ends))
         freq = _frequency(sums, weeks, ends, keys, resolve)

@@ -75,13 +75,15 @@ def new_targets(store: Store, limit: int = 10) -> list[dict[str, Any]]:
 
 
 def story_for(store: Store, who: str, date_from: datetime | None = None,
-              date_to: datetime | None = None) -> dict[str, Any] | None:
-    """The story from `envoywatch.story` once that module exists; None until then."""
+              date_to: datetime | None = None, narrative_only: bool = False) -> dict[str, Any] | None:
+    """The story from `envoywatch.story` once that module exists; None until then. With `narrative_only`
+    it keeps only the veiled posts its narrative quotes."""
     if importlib.util.find_spec("envoywatch.story") is None:
         return None
     from envoywatch import story
+    from envoywatch.story.render import VEILED_CITED
 
-    return story.build_story(store, who, date_from, date_to)
+    return story.build_story(store, who, date_from, date_to, veiled_posts=VEILED_CITED if narrative_only else None)
 
 
 def safe_story_html(story: dict[str, Any] | None) -> str | None:
@@ -101,13 +103,16 @@ def safe_story_html(story: dict[str, Any] | None) -> str | None:
     return nh3.clean(html, url_schemes={"http", "https"}, link_rel="noopener noreferrer nofollow")
 
 
-def subject_page(store: Store, subj: Subject, with_story: bool = True) -> dict[str, Any]:
+def subject_page(store: Store, subj: Subject, with_story: bool = True, narrative_only: bool = False) -> dict[str, Any]:
+    """Series, events, charts and story of an actor or account. With `narrative_only` (the HTML page, which
+    shows the story's narrative) the story keeps only the veiled posts its narrative cites; the JSON
+    keeps them all."""
     series = subject_series(store, subj)
     evs = subject_events(store, subj)
     story = None
     if with_story:
         try:
-            story = story_for(store, subj.slug if subj.kind == "account" else subj.actor)
+            story = story_for(store, subj.slug if subj.kind == "account" else subj.actor, narrative_only=narrative_only)
         except Exception as e:  # noqa: BLE001  the story module is another team's; show its failure, keep the page
             story = {"error": f"{type(e).__name__}: {e}"}
     return {"subject": subj.as_dict(), "series": series, "events": evs,
