@@ -254,7 +254,7 @@ def _event_data(kind: str, rng, lay: dict, handle: str, actor: int, pick: list) 
         data = {"origin": {"post": {"id": pick[0][0]}, "account": handle, "text": "generated origin post"},
                 "copies": [{"post": {"id": p[0]}, "account": handle, "match": "exact", "lang": "en",
                             "lag_hours": 1.0}
-                           for p in pick[1:4]]}
+                           for p in pick[1:4]], "accounts": [handle]}
     elif kind == "shift":
         data = {"actor": f"Bench actor {actor:03d}", "accounts": [handle],
                 "changes": [{"feature": "topic:covid19_health", "before": 0.05, "after": 0.3, "change": 0.25}]}
@@ -459,9 +459,14 @@ def load_events(ld: Loader, lay: dict, now: str) -> None:
              "ORDER BY created_at DESC LIMIT 400")
         by_acc[acc] = [(i, str(ts)) for i, ts in ld.sql(q)]
     ld.begin()
+    ld.sql("DELETE FROM event_accounts")
     ld.sql("DELETE FROM events")
     ld.insert("events", ("type", "key", "account_id", "actor_id", "start", "end", "score", "summary", "data",
                          "evidence", "created_at"), event_rows(by_acc, lay, now))
+    # the accounts each event concerns, as events.base.link_accounts lists them (the generated events
+    # name only their own account)
+    ld.sql("INSERT INTO event_accounts (account_id, event_id) SELECT account_id, id FROM events "
+           "WHERE account_id IS NOT NULL")
     ld.commit()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from envoywatch.store import open_store
 from envoywatch.store.db import alembic_config, upgrade
@@ -121,4 +121,36 @@ def test_0008_backfills_the_page_counts_as_flush_keeps_them(db_url):
     upgrade(store)
     _equal(_kept(store, [x]), kept)
     _same(store, [x])
+    store.close()
+
+
+def test_0011_backfills_the_event_accounts_as_saving_events_keeps_them(db_url):
+    from test_events import T0, Workspace
+
+    from envoywatch.events.base import Event, save_events
+    from envoywatch.store.schema import event_accounts
+
+    store = open_store(db_url)
+    w = Workspace(store)
+    a = w.actor("Embassy of Links")
+    xa, xb = w.account("x", "links_a", a), w.account("facebook", "links:b")  # a handle with a colon
+    save_events(store, "crossposts", [
+        Event(type="crosspost", key="one", start=T0, account_id=xa, actor_id=a,
+              data={"accounts": ["x:links_a", "facebook:links:b", "x:unknown"]}),
+        Event(type="shift", key="two", start=T0, actor_id=a, data={"accounts": "not a list"}),
+        Event(type="backlash", key="three", start=T0, account_id=xb, data={})])
+
+    def links() -> list:
+        with store.read() as conn:
+            return sorted(conn.execute(select(event_accounts.c.event_id, event_accounts.c.account_id)).all())
+
+    kept = links()
+    assert len(kept) == 3 and {acc for _, acc in kept} == {xa, xb}
+    cfg = alembic_config()
+    with store.write() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010")
+    assert "event_accounts" not in _tables(store)
+    upgrade(store)
+    assert links() == kept
     store.close()

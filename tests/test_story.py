@@ -78,3 +78,29 @@ def test_a_small_share_is_not_written_as_zero() -> None:
     from envoywatch.story.render import _pct
 
     assert [_pct(1 / 244), _pct(0), _pct(None), _pct(0.17)] == ["<1%", "0%", "0%", "17%"]
+
+
+def test_a_cross_post_onto_another_actors_account_is_in_both_stories_until_it_no_longer_names_it(tmp_path):
+    from envoywatch.events.base import Event, save_events
+    from envoywatch.store import open_store
+
+    store = open_store(tmp_path / "ws.db")
+    w = Workspace(store)
+    a, b = w.actor("Embassy of Origin"), w.actor("Embassy of Copies")
+    xa, xb = w.account("x", "origin_embassy", a), w.account("x", "copies_embassy", b)
+    p, q = w.post(xa, "the same line", T0)[0], w.post(xb, "the same line", T0)[0]
+
+    def save(named: list[str]) -> None:
+        save_events(store, "crossposts", [Event(type="crosspost", key="post1", start=T0, account_id=xa, actor_id=a,
+                                                 summary="copied", evidence=[p, q], data={
+            "accounts": named, "origin": {"post": {"id": p}, "account": "x:origin_embassy", "text": "the same line"},
+            "copies": [{"post": {"id": q}, "account": "x:copies_embassy", "match": "exact", "lang": "en",
+                        "lag_hours": 0.0}]})])
+
+    save(["x:copies_embassy", "x:origin_embassy", "x:nobody_here"])
+    assert [len(build_story(store, who)["crossposts"]) for who in ("Embassy of Origin", "Embassy of Copies")] == [1, 1]
+    save(["x:origin_embassy"])  # found again without the copy: its link goes
+    assert [len(build_story(store, who)["crossposts"]) for who in ("Embassy of Origin", "Embassy of Copies")] == [1, 0]
+    save_events(store, "crossposts", [])  # no longer found at all
+    assert build_story(store, "Embassy of Origin")["crossposts"] == []
+    store.close()

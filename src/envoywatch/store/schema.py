@@ -223,6 +223,18 @@ events = Table(
     Index(None, "actor_id"),  # a story's events: its accounts', its actor's (0006)
 )
 
+# The accounts each event concerns: its own and those its data lists (a cross-post's copies on other
+# actors' accounts). A story finds them by index instead of reading every cross-post's data (0011).
+event_accounts = Table(
+    "event_accounts",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True, autoincrement=False),
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    Index(None, "event_id"),
+    sqlite_with_rowid=False,
+)
+
 api_tokens = Table(
     "api_tokens",
     metadata,

@@ -12,11 +12,11 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_, select, union
+from sqlalchemy import func, select, union
 
 from envoywatch.queries import evidence_refs, list_events
 from envoywatch.store.db import Store
-from envoywatch.store.schema import accounts, actors, events
+from envoywatch.store.schema import accounts, actors, event_accounts, events
 from envoywatch.story.reading import StoryPost, read_posts
 from envoywatch.story.render import narrative, render_html, render_markdown, render_text
 from envoywatch.story.sums import summarize
@@ -109,24 +109,21 @@ def veiled(rows: list[StoryPost], posts: int | None = None) -> list[dict[str, An
     return out
 
 
-def _involving(ids: list[int], actor_ids: set[int], keys: set[str]):
+def _involving(ids: list[int], actor_ids: set[int]):
     """Events that may concern these accounts: theirs, their actors', or cross-posts naming them.
 
     Of the built-in events only cross-posts list accounts of other actors in their data ("accounts");
-    shifts list their own actor's accounts.
+    `event_accounts` lists them. Shifts list their own actor's accounts.
     """
-    named = [cast(events.c.data, Text).like(f'%"{k}"%') for k in sorted(keys)]
     # one lookup per index (an OR across them would read every event of the workspace)
-    found = [select(events.c.id).where(events.c.account_id.in_(ids or [-1])),
-             select(events.c.id).where(events.c.actor_id.in_(sorted(actor_ids) or [-1]))]
-    if named:
-        found.append(select(events.c.id).where(events.c.type == "crosspost", or_(*named)))
-    return events.c.id.in_(union(*found))
+    return events.c.id.in_(union(
+        select(event_accounts.c.event_id).where(event_accounts.c.account_id.in_(ids or [-1])),
+        select(events.c.id).where(events.c.actor_id.in_(sorted(actor_ids) or [-1]))))
 
 
 def _events_for(store: Store, accs: list, keys: set[str], actor: dict | None, date_from, date_to) -> list[dict]:
     found = []
-    near = _involving([a.id for a in accs], {a.actor_id for a in accs if a.actor_id}, keys)
+    near = _involving([a.id for a in accs], {a.actor_id for a in accs if a.actor_id})
     for e in list_events(store, date_from=date_from, date_to=date_to, where=near):
         mine = e.get("account") in keys or bool(keys & set(e.get("accounts") or []))
         if actor and actor.get("whole_actor") and e.get("actor") == actor["name"]:
