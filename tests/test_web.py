@@ -280,3 +280,9 @@ def test_stacked_charts_draw_the_largest_series_and_fold_the_rest_per_week():
     assert {r["country"] for r in drawn} - {"other countries"} == {f"C{i:02d}" for i in range(charts.SERIES - 1)}
     few = rows[:charts.SERIES]
     assert charts._top(few, "country", "other countries") == few
+
+
+def test_every_page_title_is_plain_text(client):
+    for path in ("/", "/search", "/events", "/countries", "/actor/1"):
+        title = re.search(r"<title>(.*?)</title>", client.get(path).text, re.S).group(1)
+        assert "<" not in title and title.endswith("· envoywatch"), (path, title)
