@@ -163,5 +163,10 @@ def test_batch_constants_stop_at_a_column_that_varies_or_cannot_be_a_literal():
     nul = list(row)
     nul[-1] = "a\0b"
     assert batch_constants([nul]) == ()
+    from envoywatch.store.writer import Prepared
+
+    batch = Prepared(rows=[list(row), list(row)])
+    batch.drop_constants()
+    assert batch.consts == tuple(row[-5:]) and len(batch.rows[1]) == len(row) - 5 and batch.full(1) == row
     sql = insert_statement(("it's", -1))
     assert "'it''s', -1)" in sql and sql.count("?") == len(POST_COLUMNS) - 2
