@@ -43,8 +43,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 BULK_CACHE_KIB = 32 * 1024  # page cache of a connection while it bulk-loads (SQLite's default is 2 MiB)
 BULK_WAL_PAGES = 10_000  # checkpoint the WAL every ~40 MB instead of every ~4 MB while bulk-loading
 DEFAULT_CACHE, DEFAULT_WAL_PAGES = -2000, 1000  # SQLite's own defaults, restored after a load
-BULK_MMAP = 1 << 31  # bytes of the file a bulk load reads through a memory map (address space, not memory):
-# the index builds at its end scan the whole posts table, and read() copies every page (measured -1.6 us a post)
 
 
 def bulk_pragmas(conn: Connection, wal_pages: int = BULK_WAL_PAGES) -> None:
@@ -120,22 +118,19 @@ class Store:
             yield conn
 
     @contextmanager
-    def loading(self, checkpoint_every: float | None = None, mapped: bool = False) -> Iterator[Connection]:
+    def loading(self, checkpoint_every: float | None = None) -> Iterator[Connection]:
         """One connection for a long bulk load, its transactions made with `transaction`.
 
         On SQLite it keeps a larger page cache and never checkpoints the WAL from the loading
         connection (a checkpoint there stalls the load while it copies and fsyncs pages); one
         checkpoint at the end copies the rest. With `checkpoint_every` seconds, a thread on its own
         connection checkpoints meanwhile (the disk works while the load computes). A killed load
-        stays recoverable: the WAL is replayed on the next open. With `mapped`, SQLite reads the file
-        through a memory map (BULK_MMAP) while the load lasts.
+        stays recoverable: the WAL is replayed on the next open.
         """
         with self.engine.connect() as conn:
             sqlite = self.dialect == "sqlite"
             if sqlite:
                 bulk_pragmas(conn, wal_pages=0)
-                if mapped:
-                    conn.exec_driver_sql(f"PRAGMA mmap_size={BULK_MMAP}")
                 conn.commit()
             background = Checkpointer(self.path, checkpoint_every) if sqlite and checkpoint_every and self.path \
                 else None
@@ -148,7 +143,6 @@ class Store:
                     conn.rollback()
                     conn.exec_driver_sql(f"PRAGMA cache_size={DEFAULT_CACHE}")
                     conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={DEFAULT_WAL_PAGES}")
-                    conn.exec_driver_sql("PRAGMA mmap_size=0")
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                     conn.commit()
 
