@@ -154,3 +154,31 @@ def test_cli_alerts_run(ws, webhook, tmp_path):
     assert json.loads(r.stdout)["sent"] == 0
     bad = runner.invoke(app, ["--db", str(path), "alerts", "run", "--config", str(tmp_path / "none.yaml")])
     assert bad.exit_code == 2
+
+
+def test_new_target_alerts_count_the_posts_before_each_first_hostile_mention(ws):
+    from sqlalchemy import select
+
+    from envoywatch.store.schema import accounts, mentions, posts
+    from envoywatch.timeutil import as_utc
+
+    store, _ = ws
+    found = evaluate(store, Rule.from_dict({"name": "a", "kind": "new_target", "min_history": 0}))
+    with store.read() as conn:
+        rows = conn.execute(select(accounts.c.platform, accounts.c.handle, posts.c.id, posts.c.created_at,
+                                   mentions.c.code, mentions.c.stance)
+                            .select_from(posts.join(accounts, accounts.c.id == posts.c.account_id)
+                                         .outerjoin(mentions, mentions.c.post_id == posts.c.id))
+                            .where(accounts.c.watched.is_(True))).all()
+    expected = {}
+    for platform, handle, _, at, code, stance in rows:
+        if stance == "hostile" and code and at is not None:
+            key = (f"{platform}:{handle}", code)
+            expected[key] = min(expected.get(key, as_utc(at)), as_utc(at))
+    want = {}
+    for (acc, code), first in expected.items():
+        times = {(i, as_utc(t)) for p, h, i, t, _, _ in rows if f"{p}:{h}" == acc and t is not None}
+        n = sum(1 for _, t in times if t < first)
+        if n >= 0:
+            want[(acc, code)] = f"First hostile post about {code} after {n} earlier posts."
+    assert found and {(a.data["account"], a.data["country"]): a.summary for a in found} == want

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import literal, select
+from sqlalchemy import literal, select, text
 
 import envoywatch.queries as q
 from envoywatch.queries import PostFilter, count_posts, list_posts
 from envoywatch.store.schema import posts
+from envoywatch.timeutil import iso
 from envoywatch.web import queries as wq
 from envoywatch.web.sample import build_sample
 
@@ -115,13 +116,24 @@ def test_search_from_the_newest_posts_gives_the_same_page_and_total(sample, monk
     assert windowed > 0 or store.dialect != "sqlite"
 
 
-def test_watched_actors_counts_match_a_python_count(sample):
+@pytest.mark.parametrize("kept", [True, False])
+def test_watched_actors_counts_match_a_python_count(sample, kept):
+    """Own posts (not replies) per actor and week and the newest one, from the kept rows or counted live."""
+    from envoywatch.store import page_sums
+
     store, _ = sample
+    with store.read() as conn:
+        ids = conn.execute(select(wq.accounts.c.id).where(wq.accounts.c.watched.is_(True))).scalars().all()
+        assert (page_sums.weekly_posts(conn, ids) is not None) is True  # the sample leaves them fresh
+    if not kept:
+        with store.write() as conn:  # as after an ingest: the pages count live until analyze runs
+            conn.execute(text("INSERT INTO page_dirty (account_id, week) VALUES (:a, '2020-01-06')"), {"a": ids[0]})
     got = {a["id"]: a for a in wq.watched_actors(store)}
     with store.read() as conn:
         rows = conn.execute(select(wq.accounts.c.actor_id, posts.c.created_at)
                             .select_from(posts.join(wq.accounts, posts.c.account_id == wq.accounts.c.id))
-                            .where(wq.accounts.c.watched.is_(True))).all()
+                            .where(wq.accounts.c.watched.is_(True), posts.c.kind != "reply")).all()
+        assert (page_sums.weekly_posts(conn, ids) is not None) is kept
     assert got and sum(a["posts"] for a in got.values()) == len(rows)
     for actor_id, a in got.items():
         stamps = [ts for i, ts in rows if i == actor_id]
@@ -130,6 +142,7 @@ def test_watched_actors_counts_match_a_python_count(sample):
             per_week[wq.week_of(ts)] = per_week.get(wq.week_of(ts), 0) + 1
         assert a["posts"] == len(stamps)
         assert a["weekly"] == [{"week": w, "posts": n} for w, n in sorted(per_week.items())]
+        assert a["last_post"] == iso(max(stamps))
 
 
 @pytest.mark.parametrize("stored", ["2020-03-18 09:15:00.000000", "2020-03-18 09:15:00.250000",

@@ -11,9 +11,8 @@ from sqlalchemy import select, update
 from test_events import T0, Workspace
 
 import envoywatch.story as story_mod
-from envoywatch.store import aggregates
+from envoywatch.store import aggregates, page_sums
 from envoywatch.store import annotations as store_ann
-from envoywatch.store import page_sums
 from envoywatch.store.schema import accounts, actors, story_countries, story_posts, story_weeks
 from envoywatch.story import build_story
 from envoywatch.story.sums import split

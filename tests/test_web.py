@@ -284,5 +284,5 @@ def test_stacked_charts_draw_the_largest_series_and_fold_the_rest_per_week():
 
 def test_every_page_title_is_plain_text(client):
     for path in ("/", "/search", "/events", "/countries", "/actor/1"):
-        title = re.search(r"<title>(.*?)</title>", client.get(path).text, re.S).group(1)
+        title = re.search(r"<title>(.*?)</title>", client.get(path).text, re.DOTALL).group(1)
         assert "<" not in title and title.endswith("· envoywatch"), (path, title)

@@ -139,11 +139,14 @@ def _new_target_alerts(store: Store, rule: Rule) -> list[Alert]:
          .group_by(accounts.c.id, accounts.c.platform, accounts.c.handle, mentions.c.code))
     if rule.actor:
         q = q.where(account_condition(rule.actor))
+    firsts = q.subquery()
+    earlier = posts.alias("earlier")  # the account's posts before each first: counted in the same statement
+    history = (select(func.count()).where(earlier.c.account_id == firsts.c.id, earlier.c.created_at < firsts.c.first)
+               .scalar_subquery().label("before"))
     out = []
     with store.read() as conn:
-        for r in conn.execute(q).all():
-            before = conn.execute(select(func.count()).where(posts.c.account_id == r.id,
-                                                             posts.c.created_at < r.first)).scalar_one()
+        for r in conn.execute(select(firsts, history)).all():
+            before = r.before
             if before < rule.min_history:
                 continue
             acc = f"{r.platform}:{r.handle}"

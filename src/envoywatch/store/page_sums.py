@@ -177,6 +177,15 @@ def dated_posts(conn: Connection, account_ids: Sequence[int]) -> int | None:
     return int(conn.execute(q.bindparams(bindparam("ids", expanding=True)), {"ids": ids}).scalar())
 
 
+def weekly_posts(conn: Connection, account_ids: Sequence[int]) -> list | None:
+    """(account, week or '' when undated, own posts) of these accounts from the kept rows; None when stale."""
+    ids = sorted({int(i) for i in account_ids}) or [-1]
+    if not _fresh(conn, ids):
+        return None
+    q = text("SELECT account_id, week, posts FROM page_weeks WHERE account_id IN :ids AND posts > 0")
+    return conn.execute(q.bindparams(bindparam("ids", expanding=True)), {"ids": ids}).all()
+
+
 def subject_rows(conn: Connection, account_ids: Sequence[int], host: str | None = None) -> tuple[list, list, list] | None:
     """The kept rows of these accounts (authored, targets, techniques; in no set order), or None when some
     are stale. Targets are the mentions the page reads: hostile ones, and the host country's in any stance."""

@@ -88,10 +88,15 @@ def block_claims(rows: list[dict], marks: list[dict], width: Any = WIDTH) -> dic
     return _spec(_with_marks(bars, marks), width)
 
 
-def sparkline(rows: list[dict]) -> dict[str, Any]:
+def _sparkline(rows: list[dict], _marks: list[dict], _width: Any) -> dict[str, Any]:
     line = (alt.Chart(alt.Data(values=rows)).mark_area(line={"color": "#4c78a8"}, color="#c6dbef")
             .encode(x=alt.X("week:T", axis=None), y=alt.Y("posts:Q", axis=None), tooltip=["week:T", "posts:Q"]))
     return _spec(line, width=160, height=32)
+
+
+def sparkline(rows: list[dict]) -> dict[str, Any]:
+    """An actor's posts per week as a small area chart (the overview draws one per actor)."""
+    return _shaped(_sparkline, rows, [], 160)
 
 
 _ROWS = {"__envoywatch_rows__": True}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, union
+from sqlalchemy import and_, func, literal_column, or_, select, text, union
 from sqlalchemy.orm import aliased
 
 from envoywatch.events.base import EVENT_TYPES
@@ -96,13 +96,12 @@ def week_of(dt: datetime | None) -> str | None:
 
 
 def watched_actors(store: Store) -> list[dict[str, Any]]:
-    """Every actor with watched accounts, its post count, last post and weekly activity.
+    """Every actor with watched accounts, its own posts (not its replies, as its page counts them), its
+    newest post and its posts per week.
 
-    Counted in the database from the (account, date) index: reading every post's date into Python
-    took seconds at a million posts.
+    Counted from the actor page's kept rows (`store.page_sums`) when they are fresh, else in the
+    database from the posts' (account, date) index: counting the posts took 3.7 s at a million posts.
     """
-    watched = posts.join(accounts, posts.c.account_id == accounts.c.id)
-    week = week_sql(posts.c.created_at, store.dialect).label("week")
     with store.read() as conn:
         rows = conn.execute(
             select(actors.c.id, actors.c.name, actors.c.role, actors.c.sending_country, actors.c.host_country)
@@ -110,23 +109,42 @@ def watched_actors(store: Store) -> list[dict[str, Any]]:
             .where(accounts.c.watched.is_(True))
             .group_by(actors.c.id, actors.c.name, actors.c.role, actors.c.sending_country, actors.c.host_country)
             .order_by(actors.c.name)).all()
-        totals = {r.actor_id: r for r in conn.execute(
-            select(accounts.c.actor_id, func.count(posts.c.id).label("n"), func.max(posts.c.created_at).label("last"))
-            .select_from(watched).where(accounts.c.watched.is_(True)).group_by(accounts.c.actor_id))}
-        weekly = conn.execute(
-            select(accounts.c.actor_id, week, func.count().label("n")).select_from(watched)
-            .where(accounts.c.watched.is_(True), accounts.c.actor_id.is_not(None), posts.c.created_at.is_not(None))
-            .group_by(accounts.c.actor_id, week)).all()
-    weeks: dict[int, list] = defaultdict(list)
-    for actor_id, w, n in weekly:
-        weeks[actor_id].append({"week": w, "posts": n})
-    out = []
-    for r in rows:
-        t = totals.get(r.id)
-        out.append({"id": r.id, "name": r.name, "role": r.role, "sending_country": r.sending_country,
-                    "host_country": r.host_country, "posts": t.n if t else 0, "last_post": iso(t.last) if t else None,
-                    "weekly": sorted(weeks[r.id], key=lambda x: x["week"])})
-    return out
+        members = dict(conn.execute(select(accounts.c.id, accounts.c.actor_id)
+                                    .where(accounts.c.watched.is_(True), accounts.c.actor_id.is_not(None))).all())
+        weekly = page_sums.weekly_posts(conn, list(members))
+        if weekly is None:
+            weekly = conn.execute(_own_weeks(store.dialect, list(members))).all()
+        newest = conn.execute(_newest_posts(list(members))).all()
+    totals: Counter[int] = Counter()
+    weeks: dict[int, Counter[str]] = defaultdict(Counter)
+    for acc, w, n in weekly:
+        totals[members[acc]] += n
+        if w:
+            weeks[members[acc]][w] += n
+    last: dict[int, Any] = {}
+    for acc, at in newest:
+        if at is not None and (members[acc] not in last or as_utc(at) > last[members[acc]]):
+            last[members[acc]] = as_utc(at)
+    return [{"id": r.id, "name": r.name, "role": r.role, "sending_country": r.sending_country,
+             "host_country": r.host_country, "posts": totals[r.id], "last_post": iso(last.get(r.id)),
+             "weekly": [{"week": w, "posts": n} for w, n in sorted(weeks[r.id].items())]} for r in rows]
+
+
+def _own_weeks(dialect: str, ids: list[int]):
+    """(account, week or '', posts) of these accounts' own posts, counted live (as `page_weeks` keeps them)."""
+    week = func.coalesce(week_sql(posts.c.created_at, dialect), "").label("week")
+    return (select(posts.c.account_id, week, func.count()).where(posts.c.account_id.in_(ids or [-1]),
+                                                                  posts.c.kind != "reply")
+            .group_by(posts.c.account_id, week))
+
+
+def _newest_posts(ids: list[int]):
+    """(account, time of its newest own post): one seek each in the own-posts index."""
+    p = posts.alias("p")
+    newest = (select(p.c.created_at)  # the literal lets SQLite use the partial index on own posts
+              .where(p.c.account_id == accounts.c.id, literal_column("p.kind != 'reply'"), p.c.created_at.is_not(None))
+              .order_by(p.c.created_at.desc()).limit(1).scalar_subquery())
+    return select(accounts.c.id, newest).where(accounts.c.id.in_(ids or [-1]))
 
 
 def week_sql(col, dialect: str):
@@ -306,10 +324,9 @@ def crosspost_clusters(store: Store, post_id: int) -> list[dict[str, Any]]:
 
 
 def latest_events(store: Store, limit: int = 20) -> list[dict[str, Any]]:
-    with store.read() as conn:
-        n = conn.execute(select(func.count()).select_from(events)).scalar_one()
-    evs = list_events(store)
-    return list(reversed(evs[max(0, n - limit):]))
+    """The last `limit` events in time order, newest first (only their evidence is looked up)."""
+    newest = select(events.c.id).order_by(events.c.start.desc(), events.c.id.desc()).limit(limit)
+    return list(reversed(list_events(store, where=events.c.id.in_(newest))))
 
 
 def distinct_values(table: str, column: str):
