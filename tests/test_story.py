@@ -83,6 +83,7 @@ def test_a_small_share_is_not_written_as_zero() -> None:
 def test_a_cross_post_onto_another_actors_account_is_in_both_stories_until_it_no_longer_names_it(tmp_path):
     from envoywatch.events.base import Event, save_events
     from envoywatch.store import open_store
+    from envoywatch.web.queries import crosspost_clusters
 
     store = open_store(tmp_path / "ws.db")
     w = Workspace(store)
@@ -99,6 +100,7 @@ def test_a_cross_post_onto_another_actors_account_is_in_both_stories_until_it_no
 
     save(["x:copies_embassy", "x:origin_embassy", "x:nobody_here"])
     assert [len(build_story(store, who)["crossposts"]) for who in ("Embassy of Origin", "Embassy of Copies")] == [1, 1]
+    assert [len(crosspost_clusters(store, i)) for i in (p, q)] == [1, 1]  # each post's page lists it
     save(["x:origin_embassy"])  # found again without the copy: its link goes
     assert [len(build_story(store, who)["crossposts"]) for who in ("Embassy of Origin", "Embassy of Copies")] == [1, 0]
     save_events(store, "crossposts", [])  # no longer found at all

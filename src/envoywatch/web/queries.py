@@ -18,6 +18,7 @@ from envoywatch.store.schema import (
     accounts,
     actors,
     annotations,
+    event_accounts,
     events,
     mentions,
     post_labels,
@@ -315,9 +316,11 @@ def known_countries(store: Store) -> list[dict[str, Any]]:
 
 
 def crosspost_clusters(store: Store, post_id: int) -> list[dict[str, Any]]:
-    """Cross-post events whose evidence includes this post."""
+    """Cross-post events whose evidence includes this post (among those naming its account)."""
     out = []
-    for e in list_events(store, type="crosspost"):
+    account = select(posts.c.account_id).where(posts.c.id == post_id).scalar_subquery()
+    named = select(event_accounts.c.event_id).where(event_accounts.c.account_id == account)
+    for e in list_events(store, type="crosspost", where=events.c.id.in_(named)):
         if any(ev.get("id") == post_id for ev in e["evidence"]):
             out.append(e)
     return out
