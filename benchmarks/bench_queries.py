@@ -115,7 +115,10 @@ def in_process(url: str, scale: float, repeat: int = 5) -> dict:
     s = subjects(scale)
     ops = {"subject_page_median": lambda: views.subject_page(store, views.find_subject(store, str(
         s["median"]["actor_id"])), with_story=False),
-        "subject_page_top": lambda: views.subject_page(store, views.find_subject(store, str(s["top"]["actor_id"]))),
+        # as the HTML page computes it (the story for its narrative), and as /api/actors/{who} (whole story)
+        "subject_page_top": lambda: views.subject_page(store, views.find_subject(store, str(s["top"]["actor_id"])),
+                                                       narrative_only=True),
+        "subject_api_top": lambda: views.subject_page(store, views.find_subject(store, str(s["top"]["actor_id"]))),
         "story_median": lambda: views.story_for(store, views.find_subject(store, str(s["median"]["actor_id"])).actor),
         "story_top": lambda: views.story_for(store, views.find_subject(store, str(s["top"]["actor_id"])).actor),
         "watched_actors": lambda: watched_actors(store),
@@ -257,8 +260,21 @@ def explain(url: str, scale: float) -> dict[str, dict]:
                 out["search_common_word_window"] = {
                     "window": [f"{WINDOW} newest posts: ids from {window[0]}, dated from {window[1]}"],
                     "page": _plan(conn, window_search_query(f, *window, COUNT_CAP))}
+        out["story_events_top"] = {"events": _plan(conn, _story_events(store, scale))}
     store.close()
     return out
+
+
+def _story_events(store, scale: float):
+    """The busiest actor's story's events: its accounts' (event_accounts) and its actor's, by index."""
+    from sqlalchemy import select
+
+    from envoywatch.store.schema import events
+    from envoywatch.story import _involving, resolve
+    from envoywatch.web.views import find_subject
+
+    actor, accs = resolve(store, find_subject(store, str(subjects(scale)["top"]["actor_id"])).actor)
+    return select(events.c.id).where(_involving([a.id for a in accs], {a.actor_id for a in accs if a.actor_id}))
 
 
 def _plan(conn, q) -> list[str]:
