@@ -131,3 +131,19 @@ def test_host_relevance_orders_equal_targets_as_a_reading_meets_them_whatever_th
         hr = wq.host_relevance(subj, rows, 20)
         assert [t["country"] for t in hr["targets"]] == expected
         assert (hr["hostile_mentions"], hr["host_mentions"], hr["host_share_of_targets"]) == (11, 6, round(1 / 11, 3))
+
+
+def test_a_snapshot_reads_the_workspace_as_of_its_first_statement(store) -> None:
+    """Kept rows and their marks are read in one snapshot: a commit between two reads is not seen."""
+    from sqlalchemy import text
+
+    ws = Workspace(store)
+    x = ws.account("x", "snapshot", ws.actor("Embassy of Moments"))
+    ws.post(x, "first", T0)
+    count = text("SELECT count(*) FROM posts")
+    with store.snapshot() as conn:
+        before = conn.execute(count).scalar()
+        ws.post(x, "second", T0 + timedelta(days=1))  # committed by another connection meanwhile
+        assert conn.execute(count).scalar() == before
+    with store.read() as conn:
+        assert conn.execute(count).scalar() == before + 1

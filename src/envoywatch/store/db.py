@@ -151,6 +151,17 @@ class Store:
         with self.engine.connect() as conn:
             yield conn
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read connection whose statements all see the workspace as of its first one, so that kept
+        sums and the marks saying whether they are current are not read across a writer's commit."""
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn.exec_driver_sql("BEGIN")  # the driver starts no transaction for reads by itself
+                yield conn
+            else:
+                yield conn.execution_options(isolation_level="REPEATABLE READ")
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -211,7 +211,7 @@ def summarize(store: Store, keys: dict[int, str], actor: dict | None, date_from,
     host = ((actor or {}).get("host_country") or "").upper() or None
     lo, hi = as_utc(date_from) if date_from else None, as_utc(date_to) if date_to else None
     wlo, whi, edges = split(lo, hi)
-    with store.read() as conn:
+    with store.snapshot() as conn:  # the checks and the sums they vouch for, as of one moment
         in_weeks = _trusted(conn, ids, (sender, host), lo, hi, wlo, whi) if ids else None
         if in_weeks is None:
             return None

@@ -197,7 +197,7 @@ def _techniques(conn, ids: list[int]) -> list[Any]:
 def subject_series(store: Store, subj: Subject) -> dict[str, Any]:
     """Weekly series for the actor page charts, plus host relevance and analysis coverage."""
     ids = subj.account_ids or [-1]
-    with store.read() as conn:
+    with store.snapshot() as conn:  # the kept rows with the marks that say they are current
         host = subj.host_country
         kept = page_sums.subject_rows(conn, ids, host)  # None while some of them wait for a recount
         authored, targets, techs = kept or (_authored(conn, ids), _targets(conn, ids, host), _techniques(conn, ids))
