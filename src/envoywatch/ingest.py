@@ -191,9 +191,15 @@ def steps_here(job: Job) -> Iterator[Step]:
         records += 1
         pending += added
         if records >= min(WRITE_RECORDS, BATCH) or pending >= BATCH_POSTS:
-            yield Step(builder.take(), done, records, pending, offset)
+            yield Step(_narrowed(builder.take()), done, records, pending, offset)
             records, pending = 0, 0
-    yield Step(builder.take(), done, records, pending, None, final=True)
+    yield Step(_narrowed(builder.take()), done, records, pending, None, final=True)
+
+
+def _narrowed(batch: Prepared) -> Prepared:
+    """The batch without the columns it holds one value of (0.6 us a post here, then ~2.4 fewer to bind)."""
+    batch.drop_constants()
+    return batch
 
 
 def _records(job: Job, builder: RowBuilder) -> Iterator[tuple[int, int | None]]:
@@ -213,7 +219,6 @@ def _work(job: Job, queue) -> None:
     gc.disable()  # as in the parent: no cycles grow with the file
     try:
         for step in steps_here(job):
-            step.batch.drop_constants()  # here, while the writer works: fewer values for it to bind
             queue.put(step)
     except BaseException as err:  # noqa: BLE001 - the writer raises it
         queue.put(f"{type(err).__name__}: {err}")
