@@ -161,3 +161,18 @@ def test_evidence_refs_give_the_same_times_as_the_posts(sample):
     from envoywatch.timeutil import iso
 
     assert {i: refs[i]["created_at"] for i, _ in rows} == {i: iso(at) for i, at in rows}
+
+
+@pytest.mark.parametrize("params", [{}, {"type": "backlash"}, {"account": "x:chinaembkz"}, {"from": "2020-02-01"}])
+def test_event_pages_read_in_the_database_give_every_event_once_in_order(sample, params):
+    from envoywatch.web import views
+
+    store, _ = sample
+    every = views.list_events(store, type=params.get("type"), account=params.get("account"),
+                              date_from=wq.parse_day(params.get("from")))
+    for per in (1, 3, 50):
+        first = views.events_page(store, {**params, "per_page": per})
+        assert first["total"] == len(every) and first["pages"] == max(1, -(-len(every) // per))
+        pages = [views.events_page(store, {**params, "per_page": per, "page": p})["items"]
+                 for p in range(1, first["pages"] + 1)]
+        assert [e for page in pages for e in page] == every

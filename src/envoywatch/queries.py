@@ -339,18 +339,11 @@ def event_dict(r, refs: dict[int, dict]) -> dict[str, Any]:
     }
 
 
-def list_events(store: Store, type: str | None = None, account: str | None = None,
-                date_from: datetime | None = None, date_to: datetime | None = None,
-                limit: int | None = None, where=None, refs: bool = True) -> list[dict[str, Any]]:
-    """Events in time order, each with its evidence posts as {id, platform_id, url, account}
-    (only {id} with `refs=False`, for callers that read the events' data alone).
-
-    `where` is an extra SQL condition on `events`, so callers narrow in the database, not in Python.
-    """
-    q = (select(events, accounts.c.platform, accounts.c.handle, actors.c.name.label("actor"))
-         .select_from(events.outerjoin(accounts, events.c.account_id == accounts.c.id)
+def _events_query(q: Select, type: str | None, account: str | None, date_from: datetime | None,
+                  date_to: datetime | None, where) -> Select:
+    """`q` over events joined to their account and actor, narrowed by the shared event filters."""
+    q = q.select_from(events.outerjoin(accounts, events.c.account_id == accounts.c.id)
                       .outerjoin(actors, events.c.actor_id == actors.c.id))
-         .order_by(events.c.start, events.c.id))
     if type:
         q = q.where(events.c.type == type)
     if account:
@@ -359,14 +352,35 @@ def list_events(store: Store, type: str | None = None, account: str | None = Non
         q = q.where(events.c.start >= as_utc(date_from))
     if date_to:
         q = q.where(events.c.start < as_utc(date_to))
-    if where is not None:
-        q = q.where(where)
+    return q if where is None else q.where(where)
+
+
+def list_events(store: Store, type: str | None = None, account: str | None = None,
+                date_from: datetime | None = None, date_to: datetime | None = None,
+                limit: int | None = None, where=None, refs: bool = True, offset: int = 0) -> list[dict[str, Any]]:
+    """Events in time order, each with its evidence posts as {id, platform_id, url, account}
+    (only {id} with `refs=False`, for callers that read the events' data alone).
+
+    `where` is an extra SQL condition on `events`, so callers narrow in the database, not in Python;
+    `limit` and `offset` page through them there too.
+    """
+    q = _events_query(select(events, accounts.c.platform, accounts.c.handle, actors.c.name.label("actor")),
+                      type, account, date_from, date_to, where).order_by(events.c.start, events.c.id)
     if limit:
         q = q.limit(limit)
+    if offset:
+        q = q.offset(offset)
     with store.read() as conn:
         rows = conn.execute(q).all()
         cited = evidence_refs(conn, sorted({i for r in rows for i in (r.evidence or [])})) if refs else {}
     return [event_dict(r, cited) for r in rows]
+
+
+def count_events(store: Store, type: str | None = None, account: str | None = None,
+                 date_from: datetime | None = None, date_to: datetime | None = None, where=None) -> int:
+    """How many events `list_events` finds with the same filters."""
+    with store.read() as conn:
+        return conn.execute(_events_query(select(func.count()), type, account, date_from, date_to, where)).scalar_one()
 
 
 def evidence_refs(conn, ids: list[int]) -> dict[int, dict]:

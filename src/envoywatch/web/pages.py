@@ -58,8 +58,9 @@ def post(request: Request, post_id: int):
 @router.get("/events", response_class=HTMLResponse)
 def events(request: Request):
     store = _store(request)
-    opts = request.app.state.cache.get(("filters",), lambda: filter_options(store))
-    return render(request, "events.html", options=opts, **views.events_page(store, dict(request.query_params)))
+    return render_cached(request, "events.html", lambda: {
+        "options": request.app.state.cache.get(("filters",), lambda: filter_options(store)),
+        **views.events_page(store, dict(request.query_params))})
 
 
 @router.get("/countries", response_class=HTMLResponse)
@@ -69,7 +70,7 @@ def countries(request: Request):
 
 @router.get("/country/{code}", response_class=HTMLResponse)
 def country(request: Request, code: str):
-    return render(request, "country.html", **views.country_page(_store(request), code))
+    return render_cached(request, "country.html", lambda: views.country_page(_store(request), code))
 
 
 @router.get("/export.{fmt}")

@@ -10,6 +10,7 @@ from envoywatch.queries import (
     COUNT_CAP,
     MAX_PER_PAGE,
     PostFilter,
+    count_events,
     get_post,
     list_events,
     list_posts,
@@ -138,12 +139,13 @@ def block_claimed(p: dict[str, Any]) -> bool:
 
 
 def events_page(store: Store, params: dict[str, Any]) -> dict[str, Any]:
+    """One page of events (the page's evidence looked up, not every event's)."""
     f = post_filter(params)
-    evs = list_events(store, type=params.get("type") or None, account=params.get("account") or None,
-                      date_from=f.date_from, date_to=f.date_to)
-    total = len(evs)
-    start = (f.page - 1) * f.per_page
-    return {"items": evs[start: start + f.per_page], "page": f.page, "per_page": f.per_page, "total": total,
+    which = {"type": params.get("type") or None, "account": params.get("account") or None,
+             "date_from": f.date_from, "date_to": f.date_to}
+    total = count_events(store, **which)
+    items = list_events(store, **which, limit=f.per_page, offset=(f.page - 1) * f.per_page)
+    return {"items": items, "page": f.page, "per_page": f.per_page, "total": total,
             "pages": max(1, -(-total // f.per_page))}
 
 
