@@ -42,7 +42,8 @@ def api_post(request: Request, post_id: int) -> dict[str, Any]:
 def api_events(request: Request, type: Q = None, account: Q = None,
                from_: Annotated[str | None, Query(alias="from")] = None, to: Q = None,
                page: int = 1, per_page: Annotated[int, Query(le=500, ge=1)] = 50) -> dict[str, Any]:
-    return json_response(views.events_page(_store(request), dict(request.query_params)))
+    return cached_json(request, ("api-events", request.url.query),
+                       lambda: views.events_page(_store(request), dict(request.query_params)))
 
 
 @router.get("/actors", summary="Watched actors with post counts and weekly activity")
@@ -98,7 +99,7 @@ def api_countries(request: Request) -> dict[str, Any]:
 
 @router.get("/countries/{code}", summary="Who targets this country, how often, since when")
 def api_country(request: Request, code: str) -> dict[str, Any]:
-    return views.country_page(_store(request), code)
+    return cached_json(request, ("api-country", code.upper()[:2]), lambda: views.country_page(_store(request), code))
 
 
 @router.get("/filters", summary="Values for the search filters")
