@@ -117,7 +117,7 @@ def in_process(url: str, scale: float, repeat: int = 5) -> dict:
         s["median"]["actor_id"])), with_story=False),
         # as the HTML page computes it (the story for its narrative), and as /api/actors/{who} (whole story)
         "subject_page_top": lambda: views.subject_page(store, views.find_subject(store, str(s["top"]["actor_id"])),
-                                                       narrative_only=True),
+                                                       as_shown=True),
         "subject_api_top": lambda: views.subject_page(store, views.find_subject(store, str(s["top"]["actor_id"]))),
         "story_median": lambda: views.story_for(store, views.find_subject(store, str(s["median"]["actor_id"])).actor),
         "story_top": lambda: views.story_for(store, views.find_subject(store, str(s["top"]["actor_id"])).actor),

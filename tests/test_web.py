@@ -286,3 +286,16 @@ def test_every_page_title_is_plain_text(client):
     for path in ("/", "/search", "/events", "/countries", "/actor/1"):
         title = re.search(r"<title>(.*?)</title>", client.get(path).text, re.DOTALL).group(1)
         assert "<" not in title and title.endswith("· envoywatch"), (path, title)
+
+
+def test_the_actor_page_shows_what_its_json_holds(client):
+    """The page computes only what it shows (story for its narrative, evidence as ids): the same events,
+    evidence and narrative as the JSON of the same actor."""
+    data = client.get("/api/actors/1").json()
+    html = client.get("/actor/1").text
+    assert data["events"] and data["story"]["narrative"]
+    for e in data["events"]:
+        for ev in e["evidence"][:8]:
+            assert f'href="/post/{ev["id"]}"' in html and ev.get("url")  # the JSON keeps the links
+    for sec in data["story"]["narrative"]:
+        assert sec["title"] in html

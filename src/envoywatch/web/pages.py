@@ -39,7 +39,7 @@ def subject(request: Request, who: str):
         return render(request, "error.html", status_code=404, message="No actor or account by that name.")
 
     def compute() -> dict:
-        data = views.subject_page(store, subj, narrative_only=True)  # rendered once per URL by render_cached
+        data = views.subject_page(store, subj, as_shown=True)  # rendered once per URL by render_cached
         story = data.get("story")  # the template draws a story with a narrative itself; its HTML is the fallback
         fallback = None if isinstance(story, dict) and story.get("narrative") else views.safe_story_html(story)
         return {**data, "story_html": fallback}

@@ -262,8 +262,8 @@ def host_relevance(subj: Subject, targets: list[Any], n_posts: int) -> dict[str,
     }
 
 
-def subject_events(store: Store, subj: Subject) -> list[dict[str, Any]]:
-    """Events of the subject's accounts (or its actor), in time order."""
+def subject_events(store: Store, subj: Subject, refs: bool = True) -> list[dict[str, Any]]:
+    """Events of the subject's accounts (or its actor), in time order (evidence as ids only without `refs`)."""
     names = [subj.actor] if subj.kind == "actor" and subj.actor else []
     names += [a["account"] for a in subj.accounts]
     if not names:
@@ -274,7 +274,7 @@ def subject_events(store: Store, subj: Subject) -> list[dict[str, Any]]:
     actor_ids = select(actors.c.id).where(actors.c.name.in_(names + [a for _, a in parts if a]))
     found = list_events(store, where=events.c.id.in_(union(  # one index each: PostgreSQL read every event for an OR
         select(events.c.id).where(events.c.account_id.in_(acc_ids)),
-        select(events.c.id).where(events.c.actor_id.in_(actor_ids)))))
+        select(events.c.id).where(events.c.actor_id.in_(actor_ids)))), refs=refs)
     return sorted(found, key=lambda e: (e["start"] or "", e["id"]))
 
 

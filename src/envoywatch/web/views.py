@@ -104,16 +104,16 @@ def safe_story_html(story: dict[str, Any] | None) -> str | None:
     return nh3.clean(html, url_schemes={"http", "https"}, link_rel="noopener noreferrer nofollow")
 
 
-def subject_page(store: Store, subj: Subject, with_story: bool = True, narrative_only: bool = False) -> dict[str, Any]:
-    """Series, events, charts and story of an actor or account. With `narrative_only` (the HTML page, which
-    shows the story's narrative) the story keeps only the veiled posts its narrative cites; the JSON
-    keeps them all."""
+def subject_page(store: Store, subj: Subject, with_story: bool = True, as_shown: bool = False) -> dict[str, Any]:
+    """Series, events, charts and story of an actor or account. `as_shown`: only what the HTML page
+    shows, the story for its narrative (only the veiled posts it quotes) and each event's evidence as
+    post ids; the JSON keeps the whole story and the evidence's links."""
     series = subject_series(store, subj)
-    evs = subject_events(store, subj)
+    evs = subject_events(store, subj, refs=not as_shown)
     story = None
     if with_story:
         try:
-            story = story_for(store, subj.slug if subj.kind == "account" else subj.actor, narrative_only=narrative_only)
+            story = story_for(store, subj.slug if subj.kind == "account" else subj.actor, narrative_only=as_shown)
         except Exception as e:  # noqa: BLE001  the story module is another team's; show its failure, keep the page
             story = {"error": f"{type(e).__name__}: {e}"}
     return {"subject": subj.as_dict(), "series": series, "events": evs,
