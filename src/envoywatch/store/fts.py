@@ -16,8 +16,9 @@ from envoywatch.store.schema import deferred_indexes, posts
 from envoywatch.timeutil import utcnow
 
 # Raising the mark indexes the posts above it (a trigger of migration 0010): one statement, so other tools
-# (benchmarks/_bigworkspace.py) can run it as it is.
-SYNC_SQLITE = text("UPDATE posts_fts_synced SET last_id = (SELECT coalesce(max(id), 0) FROM posts)")
+# (benchmarks/_bigworkspace.py) can run it as it is; an unchanged mark is not rewritten (an open writes nothing).
+SYNC_SQLITE = text("UPDATE posts_fts_synced SET last_id = (SELECT coalesce(max(id), 0) FROM posts) "
+                   "WHERE last_id != (SELECT coalesce(max(id), 0) FROM posts)")
 PG_FTS_INDEX = "ix_posts_fts_vector"  # made by migration 0009; its definition is repeated here to rebuild it
 PG_FTS_DDL = f"CREATE INDEX IF NOT EXISTS {PG_FTS_INDEX} ON posts USING gin (fts_vector)"
 
