@@ -28,12 +28,12 @@ SQLITE_UP = [
     "INSERT INTO posts_fts(posts_fts) VALUES('rebuild')",
     "CREATE TABLE posts_fts_synced (last_id INTEGER NOT NULL)",
     f"INSERT INTO posts_fts_synced (last_id) VALUES ({MAX_ID})",
-    "CREATE TRIGGER posts_fts_synced_au AFTER UPDATE OF last_id ON posts_fts_synced "
-    "WHEN new.last_id > old.last_id BEGIN "
-    "INSERT INTO posts_fts(rowid, text) SELECT id, text FROM posts "
-    "WHERE id > old.last_id AND id <= new.last_id ORDER BY id; END",
-    "CREATE TRIGGER posts_fts_synced_ad AFTER DELETE ON posts BEGIN "
-    f"UPDATE posts_fts_synced SET last_id = {MAX_ID} WHERE last_id > {MAX_ID}; END",
+    ("CREATE TRIGGER posts_fts_synced_au AFTER UPDATE OF last_id ON posts_fts_synced "
+     "WHEN new.last_id > old.last_id BEGIN "
+     "INSERT INTO posts_fts(rowid, text) SELECT id, text FROM posts "
+     "WHERE id > old.last_id AND id <= new.last_id ORDER BY id; END"),
+    ("CREATE TRIGGER posts_fts_synced_ad AFTER DELETE ON posts BEGIN "
+     f"UPDATE posts_fts_synced SET last_id = {MAX_ID} WHERE last_id > {MAX_ID}; END"),
 ]
 SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS posts_fts_synced_ad",
