@@ -304,6 +304,9 @@ def markdown(res: dict) -> str:
     for e in engines:
         lines += ["", f"### Plans on {e}", ""]
         for name, plans in res[e].get("plans", {}).items():
+            if "page" not in plans:  # one statement, as the story's event lookup
+                lines += [f"`{name}`:", "", "```", *next(iter(plans.values())), "```", ""]
+                continue
             second = plans.get("count", plans.get("window", []))
             what = "page then count" if "count" in plans else "the window, then the page"
             first, rest = (plans["page"], second) if "count" in plans else (second, plans["page"])
