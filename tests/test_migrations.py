@@ -1,4 +1,5 @@
-"""Migrations on both engines: 0005 (deferred-index record), 0006-0008 (the story, reply and page sums)."""
+"""Migrations on both engines: 0005 (deferred-index record), 0006-0008 (the story, reply and page sums),
+0011 (the accounts each event concerns)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,18 @@ def _tables(store) -> set[str]:
         return set(inspect(conn).get_table_names())
 
 
-def test_0005_down_and_up_again_keeps_the_posts_indexes(db_url):
-    store = open_store(db_url)
-    assert "deferred_indexes" in _tables(store)
+def _downgrade(store, revision: str) -> None:
+    """Take the workspace down to `revision` through alembic, in one transaction."""
     cfg = alembic_config()
     with store.write() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0004")
+        command.downgrade(cfg, revision)
+
+
+def test_0005_down_and_up_again_keeps_the_posts_indexes(db_url):
+    store = open_store(db_url)
+    assert "deferred_indexes" in _tables(store)
+    _downgrade(store, "0004")
     assert "deferred_indexes" not in _tables(store) and "posts" in _tables(store)
     upgrade(store)
     assert "deferred_indexes" in _tables(store)
@@ -57,10 +63,7 @@ def test_0006_backfills_the_story_sums_as_refresh_keeps_them(db_url):
         aggregates.refresh(conn, ids + [ids[-1] + 1])
     kept = rows()
     assert len(kept[0]) == 13 and sum(r[-1] for r in kept[0]) == 1 and len(kept[1]) == 12
-    cfg = alembic_config()
-    with store.write() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005")
+    _downgrade(store, "0005")
     assert "story_weeks" not in _tables(store)
     upgrade(store)
     assert rows() == kept
@@ -83,10 +86,7 @@ def test_0007_backfills_the_reply_sums_as_catch_up_keeps_them(db_url):
     with store.write() as conn:
         replies.catch_up(conn)
         kept = [_kept(conn, ids) for ids in c.subjects]
-    cfg = alembic_config()
-    with store.write() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0006")
+    _downgrade(store, "0006")
     assert "reply_weeks" not in _tables(store)
     upgrade(store)
     with store.engine.connect() as conn:
@@ -113,10 +113,7 @@ def test_0008_backfills_the_page_counts_as_flush_keeps_them(db_url):
         page_sums.catch_up(conn)
         page_sums.flush(conn)
     kept = _kept(store, [x])
-    cfg = alembic_config()
-    with store.write() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0007")
+    _downgrade(store, "0007")
     assert "page_weeks" not in _tables(store)
     upgrade(store)
     _equal(_kept(store, [x]), kept)
@@ -146,10 +143,7 @@ def test_0011_backfills_the_event_accounts_as_saving_events_keeps_them(db_url):
 
     kept = links()
     assert len(kept) == 3 and {acc for _, acc in kept} == {xa, xb}
-    cfg = alembic_config()
-    with store.write() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0010")
+    _downgrade(store, "0010")
     assert "event_accounts" not in _tables(store)
     upgrade(store)
     assert links() == kept

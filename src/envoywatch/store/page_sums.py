@@ -158,43 +158,48 @@ def flush_store(store: Store) -> int:
         return flush(conn)
 
 
-def _fresh(conn: Connection, ids: list[int]) -> bool:
-    """Whether the kept rows of these accounts count every post they have (none listed, none above the mark)."""
+def _fresh_ids(conn: Connection, account_ids: Sequence[int]) -> list[int] | None:
+    """These accounts' ids when their kept rows count every post they have (none listed, none above the
+    mark), else None."""
+    ids = sorted({int(i) for i in account_ids}) or [-1]
     # posts above the mark are found from the id range (none after a catch-up), not the accounts' posts
-    stale = text("SELECT EXISTS (SELECT 1 FROM page_dirty WHERE account_id IN :ids) OR EXISTS ("
-                 "SELECT 1 FROM posts WHERE +account_id IN :ids AND id > COALESCE("
-                 "(SELECT upto FROM aggregate_marks WHERE name = :m), 0))").bindparams(
-        bindparam("ids", expanding=True))
-    return not conn.execute(stale, {"ids": ids, "m": MARK}).scalar()
+    stale = ("SELECT EXISTS (SELECT 1 FROM page_dirty WHERE account_id IN :ids) OR EXISTS ("
+             "SELECT 1 FROM posts WHERE +account_id IN :ids AND id > COALESCE("
+             "(SELECT upto FROM aggregate_marks WHERE name = :m), 0))")
+    return None if _rows(conn, stale, ids, m=MARK)[0][0] else ids
+
+
+def _rows(conn: Connection, sql: str, ids: list[int], **params) -> list:
+    """The rows of a statement over the accounts `:ids` (an expanding list)."""
+    return conn.execute(text(sql).bindparams(bindparam("ids", expanding=True)), {"ids": ids, **params}).all()
 
 
 def dated_posts(conn: Connection, account_ids: Sequence[int]) -> int | None:
     """How many dated own posts (not replies) these accounts have, from the kept rows; None when stale."""
-    ids = sorted({int(i) for i in account_ids}) or [-1]
-    if not _fresh(conn, ids):
+    ids = _fresh_ids(conn, account_ids)
+    if ids is None:
         return None
-    q = text("SELECT COALESCE(sum(posts), 0) FROM page_weeks WHERE account_id IN :ids AND week != ''")
-    return int(conn.execute(q.bindparams(bindparam("ids", expanding=True)), {"ids": ids}).scalar())
+    return int(_rows(conn, "SELECT COALESCE(sum(posts), 0) FROM page_weeks WHERE account_id IN :ids AND week != ''",
+                     ids)[0][0])
 
 
 def weekly_posts(conn: Connection, account_ids: Sequence[int]) -> list | None:
     """(account, week or '' when undated, own posts) of these accounts from the kept rows; None when stale."""
-    ids = sorted({int(i) for i in account_ids}) or [-1]
-    if not _fresh(conn, ids):
+    ids = _fresh_ids(conn, account_ids)
+    if ids is None:
         return None
-    q = text("SELECT account_id, week, posts FROM page_weeks WHERE account_id IN :ids AND posts > 0")
-    return conn.execute(q.bindparams(bindparam("ids", expanding=True)), {"ids": ids}).all()
+    return _rows(conn, "SELECT account_id, week, posts FROM page_weeks WHERE account_id IN :ids AND posts > 0", ids)
 
 
 def subject_rows(conn: Connection, account_ids: Sequence[int], host: str | None = None) -> tuple[list, list, list] | None:
     """The kept rows of these accounts (authored, targets, techniques; in no set order), or None when some
     are stale. Targets are the mentions the page reads: hostile ones, and the host country's in any stance."""
-    ids = sorted({int(i) for i in account_ids}) or [-1]
-    if not _fresh(conn, ids):
+    ids = _fresh_ids(conn, account_ids)
+    if ids is None:
         return None
 
     def rows(sql: str) -> list:
-        return conn.execute(text(sql).bindparams(bindparam("ids", expanding=True)), {"ids": ids, "host": host}).all()
+        return _rows(conn, sql, ids, host=host)
 
     authored = [Authored(w or None, int(n), int(a), float(s) if u else None, int(u)) for w, n, a, u, s in rows(
         "SELECT week, sum(posts), sum(analysed), sum(und_n), sum(und_sum) FROM page_weeks "

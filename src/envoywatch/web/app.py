@@ -190,10 +190,10 @@ def json_bytes(obj: Any) -> bytes:
 
 
 def json_response(obj: Any, status_code: int = 200) -> Response:
-    return Response(obj if isinstance(obj, bytes) else json_bytes(obj), status_code=status_code,
+    return Response(json_bytes(obj), status_code=status_code,
                     media_type="application/json")
 
 
 def cached_json(request: Request, key: tuple, compute) -> Response:
     """A JSON body encoded once per key and workspace state (kept as bytes: see `PageCache`)."""
-    return json_response(request.app.state.cache.get(key, lambda: json_bytes(compute())))
+    return Response(request.app.state.cache.get(key, lambda: json_bytes(compute())), media_type="application/json")
