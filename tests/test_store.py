@@ -134,6 +134,104 @@ def test_bulk_loading_checkpoints_in_the_background(tmp_path, monkeypatch):
         assert conn.exec_driver_sql("SELECT count(*) FROM actors").scalar() == 5
 
 
+def _add_actor(store, conn, name: str) -> None:
+    with store.transaction(conn):
+        conn.exec_driver_sql("INSERT INTO actors (name, role, created_at) VALUES (?, 'embassy', '2020-01-01')", (name,))
+
+
+def _journal(path) -> str:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_bulk_load_alone_writes_through_a_rollback_journal_then_the_wal_returns(tmp_path, monkeypatch):
+    """Alone with the workspace, the load leaves the WAL (its pages are written once) with full syncs,
+    starts no checkpoint thread, and hands the workspace back in WAL mode with every row."""
+    from envoywatch.store import db as db_mod
+
+    store = db_mod.open_store(tmp_path / "w.db")
+    started: list = []
+    monkeypatch.setattr(db_mod, "Checkpointer", lambda *a: started.append(a))
+    with store.loading(checkpoint_every=0.01, rollback_journal=True) as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        conn.commit()
+        for n in range(3):
+            _add_actor(store, conn, f"mission {n}")
+        assert not (tmp_path / "w.db-wal").exists()
+    assert not started
+    store.close()
+    assert _journal(tmp_path / "w.db") == "wal"
+    with db_mod.open_store(tmp_path / "w.db").read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM actors").scalar() == 3
+
+
+def test_a_bulk_load_beside_an_open_reader_keeps_the_wal(tmp_path):
+    """Another connection has the workspace open (the dashboard): SQLite refuses the switch, and the load
+    goes on in the WAL; a reader opening during a rollback-journal load connects and reads."""
+    from envoywatch.store import db as db_mod
+
+    store = db_mod.open_store(tmp_path / "w.db")
+    other = db_mod.open_store(tmp_path / "w.db", migrate=False)
+    with other.read() as reading:
+        reading.exec_driver_sql("SELECT count(*) FROM actors").scalar()
+        with store.loading(rollback_journal=True) as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            conn.commit()
+            _add_actor(store, conn, "mission")
+    other.close()
+    with store.loading(rollback_journal=True) as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+        conn.commit()
+        with store.transaction(conn):
+            conn.exec_driver_sql("INSERT INTO actors (name, role, created_at) VALUES ('held', 'embassy', '2020-01-01')")
+            late = db_mod.open_store(tmp_path / "w.db", migrate=False)  # its WAL pragma cannot apply now
+            with late.read() as reading:
+                assert reading.exec_driver_sql("SELECT count(*) FROM actors").scalar() == 1
+            late.close()
+    store.close()
+    assert _journal(tmp_path / "w.db") == "wal"
+
+
+def _load_and_die(path) -> None:
+    """A loading process killed inside its second transaction (no Python clean-up runs)."""
+    import os
+
+    from envoywatch.store import db as db_mod
+
+    store = db_mod.open_store(path, migrate=False)
+    with store.loading(rollback_journal=True) as conn:
+        _add_actor(store, conn, "committed")
+        conn.begin()
+        for n in range(2000):  # more than the page cache holds, so pages reach the file before the commit
+            conn.exec_driver_sql("INSERT INTO actors (name, role, created_at) VALUES (?, 'embassy', '2020-01-01')",
+                                 (f"lost {n} " + "x" * 500,))
+        os._exit(9)
+
+
+def test_a_load_killed_in_its_rollback_journal_is_rolled_back_on_the_next_open(tmp_path):
+    import multiprocessing
+
+    from envoywatch.store import db as db_mod
+
+    db_mod.open_store(tmp_path / "w.db").close()
+    proc = multiprocessing.get_context("spawn").Process(target=_load_and_die, args=(tmp_path / "w.db",))
+    proc.start()
+    proc.join(60)
+    assert proc.exitcode == 9 and (tmp_path / "w.db-journal").exists()  # hot: the next open rolls it back
+    store = db_mod.open_store(tmp_path / "w.db")
+    with store.read() as conn:
+        assert [r[0] for r in conn.exec_driver_sql("SELECT name FROM actors")] == ["committed"]
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    store.close()
+    assert _journal(tmp_path / "w.db") == "wal"
+
+
 def test_prepared_batches_cross_processes_with_their_rows():
     """SQLite rows (str, int, None) go through marshal, PostgreSQL rows with datetimes through pickle."""
     import pickle

@@ -131,7 +131,7 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
     writer = PostWriter(store, importer, fts_deferred=bulk)
     job = Job(fmt, str(path), options or {}, skip, importer, store.dialect)
     steps = steps_in_worker(job) if size >= PARALLEL_MIN_BYTES else steps_here(job)
-    with store.loading(CHECKPOINT_EVERY if bulk else None) as conn:
+    with store.loading(CHECKPOINT_EVERY if bulk else None, rollback_journal=bulk) as conn:
         with _Load(store, conn, writer, counts, row_id, rejects) as load:  # an error rolls back the open transaction
             for step in steps:
                 load.write(step)
