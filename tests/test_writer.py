@@ -51,6 +51,20 @@ def test_post_stored_by_someone_else_after_the_lookup_is_a_duplicate(store, monk
         assert conn.execute(select(func.count()).select_from(posts)).scalar() == 2
 
 
+def test_a_race_lost_mid_transaction_keeps_the_batches_before_it(store, monkeypatch):
+    """PostgreSQL copies new rows straight into posts; a copy that meets a row stored since the look-up
+    is rolled back to its savepoint alone, and the transaction's earlier batches stay."""
+    _write(store, _post("1"))
+    with store.write() as conn:
+        w = PostWriter(store, "test@1")
+        first = w.write(conn, [Parsed(Location("f.jsonl", 2, 0), posts=[_post("3")])])
+        monkeypatch.setattr(writer_mod, "_lookup", lambda conn, keys: {})
+        second = w.write(conn, [Parsed(Location("f.jsonl", 3, 0), posts=[_post("1"), _post("4")])])
+    assert (first.inserted, second.inserted, second.duplicates) == (1, 1, 1)
+    with store.read() as conn:
+        assert sorted(conn.execute(select(posts.c.platform_id)).scalars()) == ["1", "3", "4"]
+
+
 def test_media_of_a_bulk_batch_point_at_their_posts(store):
     ps = [_post(str(i), media=[Media("photo", f"http://img/{i}.png")] * (i % 3)) for i in range(30)]
     assert _write(store, *ps).inserted == 30
