@@ -9,7 +9,7 @@ from functools import lru_cache
 from envoywatch.analysis.base import ANALYZERS, Analyzer, Context
 from envoywatch.analysis.embed import MODEL_NAME
 from envoywatch.analysis.pipeline import Pipeline, current_version, load_builtins, public
-from envoywatch.gcfreeze import long_lived_frozen
+from envoywatch.gcfreeze import long_lived_frozen, request_sized_collections
 from envoywatch.store import annotations as store_ann
 from envoywatch.store import kept
 from envoywatch.store.db import Store
@@ -55,11 +55,14 @@ def annotate_ids(store: Store, pipe: Pipeline, ids: list[int], fast: bool = Fals
     The accounts' target priors are read once per call, not per batch: re-reading them scans
     every mention in the workspace, which made annotation quadratic in its size. Veiled
     references are re-resolved with fresh priors once all posts are annotated (see analyze).
+    A batch's annotations are freed by reference counting: the young generation is collected
+    after 50,000 allocations instead of 700 (fast mode: 4% less CPU).
     """
     done = 0
     batch = batch or (fast_batch(len(ids)) if fast else FULL_BATCH)
     priors = store_ann.target_priors(store) if ids else {}
-    with long_lived_frozen(), store.loading(CHECKPOINT_EVERY) as conn:  # WAL checkpoints off this thread
+    with long_lived_frozen(), request_sized_collections(), \
+            store.loading(CHECKPOINT_EVERY) as conn:  # WAL checkpoints off this thread
         for i in range(0, len(ids), batch):
             chunk = ids[i : i + batch]
             ctx = _context(store, fast, chunk, priors)
@@ -129,7 +132,7 @@ def analyze(store: Store, fast: bool = False, progress: Progress | None = None,
     pipe = Pipeline()
     ids = store_ann.pending_ids(store, pipe.version)
     kept.start(store)  # the posts stored since the last run, into the kept sums
-    with long_lived_frozen():
+    with long_lived_frozen(), request_sized_collections():
         # One process needs no four commits per call (that is for Dask tasks): full-size batches.
         n = annotate_ids(store, pipe, ids, fast, progress, batch=FAST_BATCH if fast else None)
         # Veiled references lean on the account's history of explicit targets, known only now.

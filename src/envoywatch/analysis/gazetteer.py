@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,11 @@ class Alias:
     case: str  # any | capital | upper
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Mention:
-    """A country found in a text, with its span and the words that named it."""
+    """A country found in a text, with its span and the words that named it.
+
+    Not frozen: one is made per match, and a frozen dataclass takes 2 us to make instead of 0.4."""
 
     code: str
     start: int
@@ -190,18 +193,21 @@ class Gazetteer:
             out += _flags(t)
         if "#" in t:
             out += self._hashtags(t, out)
-        out.sort(key=lambda m: (m.start, m.end))
+        if len(out) > 1:
+            out.sort(key=_START_END)
         return out
 
     def _scan(self, rx: re.Pattern[str], t: str, resolve, scan: str) -> list[Mention]:
         """Matches of `rx` in `scan` (a same-length normalised copy), with surfaces from `t`."""
         found = []
         for m in rx.finditer(scan):
-            surface = t[m.start() : m.end()]
+            start, end = m.span()
+            surface = t[start:end]
             for e in resolve(m):
                 if not _case_ok(e, surface):
                     continue
-                found += [Mention(c, m.start(), m.end(), surface, e.kind) for c in e.codes]
+                for c in e.codes:
+                    found.append(Mention(c, start, end, surface, e.kind))
                 break
         return found
 
@@ -255,6 +261,9 @@ class Gazetteer:
                 for m in self._scan(rx, words, hit, lower_keep_len(words)):
                     out.append(Mention(m.code, h.start(), h.end(), h.group(0), "hashtag"))
         return out
+
+
+_START_END = attrgetter("start", "end")
 
 
 def _first(keys, lower: bool = True) -> str:
