@@ -371,7 +371,9 @@ class PostWriter:
     """Writes batches of Parsed records and Rejects in one transaction each, counting outcomes.
 
     New posts go in as prepared row tuples in one bulk statement (executemany on SQLite, COPY on
-    PostgreSQL); which posts are new, duplicates or edits is decided by one look-up per batch.
+    PostgreSQL). A batch goes in whole first; only one that meets stored posts is looked up, to tell
+    duplicates from edits (SQLite: the rows its insert skipped; PostgreSQL: its copy is rolled back,
+    and the batches after it are looked up first).
     `fts_deferred` leaves the SQLite full-text index to one sync at the end of a bulk load.
     """
 
@@ -380,6 +382,7 @@ class PostWriter:
         self.importer = importer
         self.accounts = AccountIndex()
         self.fts_deferred = fts_deferred
+        self.copy_first = True  # PostgreSQL: until a batch meets stored posts (see _copy_first)
 
     def write(self, conn: Connection, items: list[Parsed | Reject]) -> Counts:
         return self.write_prepared(conn, prepare(items, self.importer, conn.dialect.name))
@@ -412,7 +415,9 @@ class PostWriter:
         if conn.dialect.name == "sqlite":
             ids = self._insert_first(conn, batch, picked, c)
         else:
-            ids = self._lookup_first(conn, batch, picked, c)
+            ids = self._copy_first(conn, batch, picked, c) if self.copy_first else None
+            if ids is None:
+                ids = self._lookup_first(conn, batch, picked, c)
         if c.inserted > inserted and not self.fts_deferred:
             fts.sync(conn)
         self._write_media(conn, batch, ids)
@@ -448,6 +453,19 @@ class PostWriter:
             self._apply_edits(conn, changed, c)
         return ids
 
+    def _copy_first(self, conn: Connection, batch: Prepared, picked: dict, c: Counts) -> dict[int, int] | None:
+        """PostgreSQL: copy the batch in without looking its keys up, as a new export's batches all go in.
+
+        The first batch that meets a stored post is rolled back (None) and the writer looks keys up
+        first from then on, so a file read again costs one failed copy, not one a batch.
+        """
+        order = list(picked.values())
+        if not _copy_new(conn, [batch.rows[i] for i in order]):
+            self.copy_first = False
+            return None
+        c.inserted += len(order)
+        return _media_ids(conn, batch, order)
+
     def _lookup_first(self, conn: Connection, batch: Prepared, picked: dict, c: Counts) -> dict[int, int]:
         """PostgreSQL (many writers): look the keys up, then insert the new ones."""
         found = _lookup(conn, set(picked))
@@ -464,13 +482,11 @@ class PostWriter:
             self._apply_edits(conn, changed, c)
         if not fresh:
             return {}
-        inserted = _insert_pg(conn, [batch.rows[i] for i in fresh])
+        rows = [batch.rows[i] for i in fresh]
+        inserted = len(rows) if _copy_new(conn, rows) else _move_new(conn, rows)
         c.inserted += inserted
         c.duplicates += len(fresh) - inserted  # written by another process since the look-up
-        with_media = [i for i in fresh if i in batch.media]
-        stored = _lookup(conn, {(batch.rows[i][0], batch.rows[i][1]) for i in with_media}) if with_media else {}
-        return {i: stored[(batch.rows[i][0], batch.rows[i][1])][0] for i in with_media
-                if (batch.rows[i][0], batch.rows[i][1]) in stored}
+        return _media_ids(conn, batch, fresh)
 
     def _write_media(self, conn: Connection, batch: Prepared, ids: dict[int, int]) -> None:
         """Media rows of the posts just inserted (few: SQLAlchemy's executemany on either engine)."""
@@ -598,13 +614,19 @@ def _sql_literal(value: int | str, nullable: bool) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _insert_pg(conn: Connection, rows: list[tuple]) -> int:
-    """COPY rows the look-up found new straight into posts; returns how many went in.
+def _media_ids(conn: Connection, batch: Prepared, new: list[int]) -> dict[int, int]:
+    """Row index -> stored post id, for the new rows that have media (PostgreSQL: looked up)."""
+    with_media = [i for i in new if i in batch.media]
+    stored = _lookup(conn, {(batch.rows[i][0], batch.rows[i][1]) for i in with_media}) if with_media else {}
+    return {i: stored[(batch.rows[i][0], batch.rows[i][1])][0] for i in with_media
+            if (batch.rows[i][0], batch.rows[i][1]) in stored}
 
-    Another writer may have stored some of them since the look-up: then the COPY fails on the unique
-    key, is rolled back to its savepoint, and the rows go through a session temp table and one
-    INSERT ... SELECT that skips those already stored. Straight in, every row is written once and
-    without ON CONFLICT's check per row (benchmarks/bench_ingest.py --pg).
+
+def _copy_new(conn: Connection, rows: list[tuple]) -> bool:
+    """COPY rows straight into posts inside a savepoint; False, with nothing written, if one is stored.
+
+    Straight in, every row is written once and without ON CONFLICT's check per row
+    (benchmarks/bench_ingest.py --pg).
     """
     from psycopg.errors import UniqueViolation
 
@@ -614,9 +636,14 @@ def _insert_pg(conn: Connection, rows: list[tuple]) -> int:
             _copy_rows(cur, "posts", rows)
         except UniqueViolation:
             cur.execute("ROLLBACK TO SAVEPOINT posts_copy")
-        else:
-            cur.execute("RELEASE SAVEPOINT posts_copy")
-            return len(rows)
+            return False
+        cur.execute("RELEASE SAVEPOINT posts_copy")
+    return True
+
+
+def _move_new(conn: Connection, rows: list[tuple]) -> int:
+    """COPY into a session temp table, then one INSERT ... SELECT that skips rows stored meanwhile."""
+    with conn.connection.driver_connection.cursor() as cur:
         cur.execute(PG_LOAD)
         _copy_rows(cur, "posts_load", rows)
         cur.execute(PG_MOVE)
