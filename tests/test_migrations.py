@@ -148,3 +148,24 @@ def test_0011_backfills_the_event_accounts_as_saving_events_keeps_them(db_url):
     upgrade(store)
     assert links() == kept
     store.close()
+
+
+def test_the_cli_says_when_it_upgrades_an_existing_workspace(tmp_path):
+    """An older workspace is upgraded by the first command that opens it, which says so on stderr
+    (migrations that rebuild indexes take minutes on millions of posts); a new one is created silently."""
+    from alembic.script import ScriptDirectory
+    from typer.testing import CliRunner
+
+    from envoywatch.cli import app
+
+    path = tmp_path / "old.db"
+    store = open_store(path)
+    _downgrade(store, "0009")
+    store.close()
+    runner = CliRunner()
+    result = runner.invoke(app, ["--db", str(path), "accounts", "list"])
+    assert result.exit_code == 0, result.output
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert f"Upgrading the workspace from schema 0009 to {head}" in result.stderr
+    fresh = runner.invoke(app, ["--db", str(tmp_path / "new.db"), "accounts", "list"])
+    assert fresh.exit_code == 0 and "Upgrading" not in fresh.stderr

@@ -48,7 +48,12 @@ def open_ws(db: str | None):
     """Open the workspace named by the command's --db, else the global one."""
     from envoywatch.store import open_store
 
-    return open_store(db or state.db)
+    return open_store(db or state.db, upgrading=_upgrading)
+
+
+def _upgrading(current: str, head: str) -> None:
+    err.print(f"Upgrading the workspace from schema {escape(current)} to {escape(head)}; on a large "
+              "workspace this can take minutes (indexes are rebuilt).", highlight=False)
 
 
 def emit(obj: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,7 +210,10 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(db: str | os.PathLike[str] | None = None, migrate: bool = True) -> Store:
+def open_store(db: str | os.PathLike[str] | None = None, migrate: bool = True,
+               upgrading: Callable[[str, str], None] | None = None) -> Store:
+    """Open a workspace, creating or upgrading its schema first; `upgrading(from, to)` is told before an
+    existing workspace's migrations run (some rebuild indexes: minutes on millions of posts)."""
     url = resolve_url(db)
     json_opts = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
@@ -220,7 +223,7 @@ def open_store(db: str | os.PathLike[str] | None = None, migrate: bool = True) -
         engine = create_engine(url, pool_pre_ping=True, **json_opts)
     store = Store(engine)
     if migrate:
-        upgrade(store)
+        upgrade(store, upgrading=upgrading)
         from envoywatch.store import fts
 
         with store.write() as conn:  # a killed bulk load's indexes; posts written by other tools
@@ -236,8 +239,8 @@ def alembic_config():
     return cfg
 
 
-def upgrade(store: Store, revision: str = "head") -> None:
-    """Apply pending migrations, each in its own transaction."""
+def upgrade(store: Store, revision: str = "head", upgrading: Callable[[str, str], None] | None = None) -> None:
+    """Apply pending migrations, each in its own transaction (see `open_store` for `upgrading`)."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
@@ -245,8 +248,11 @@ def upgrade(store: Store, revision: str = "head") -> None:
     cfg = alembic_config()
     head = ScriptDirectory.from_config(cfg).get_current_head()
     with store.engine.connect() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head:
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
             return
+    if current is not None and upgrading is not None:
+        upgrading(current, head)
     with store.write() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
