@@ -148,6 +148,24 @@ def test_a_forwarded_copy_is_counted_post_by_post(sums_ws, monkeypatch):
         "posts"] + _slow(monkeypatch, store, "Embassy of Sumland", at)["frequency"]["posts"]
 
 
+def test_examples_tied_in_time_at_the_cut_are_read_again_and_ordered_as_every_post_orders_them(sums_ws, monkeypatch):
+    """Eight posts attacking one country at one instant: the fifth and sixth newest share their time, so
+    the sums read every post of that time again and keep the same five examples as the count post by post."""
+    store, ids = sums_ws
+    ws = Workspace(store)
+    at = T0 + timedelta(days=44, hours=3)
+    hostile = {"lang": "en", "countries": [{"code": "DE", "role": "third", "stance": "hostile"}], "targets": ["DE"]}
+    # ids 996..1003: the newest five by id as text (999 .. 996, 1003) are not the five highest numbers
+    new = [ws.post(ids["x"], f"statement {k} on a certain partner", at, ann=hostile, id=996 + k)[0] for k in range(8)]
+    with store.write() as c:
+        aggregates.refresh(c, new)
+        _page_sums(c)
+    for window in ((None, None), (T0 + timedelta(days=40), T0 + timedelta(days=50))):
+        s = _same(store, monkeypatch, "Embassy of Sumland", *window)
+        examples = next(t for t in s["targets"]["top_targets"] if t["code"] == "DE")["examples"]
+        assert examples == ["999", "998", "997", "996", "1003"]
+
+
 def test_refresh_keeps_weeks_equal_to_a_backfill(sums_ws):
     store, ids = sums_ws
     with store.write() as c:

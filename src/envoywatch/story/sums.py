@@ -159,35 +159,39 @@ def _ends(conn, ids: list[int], lo, hi) -> dict[int, tuple[tuple, tuple]]:
     return out
 
 
+def _targeting(lo, hi, n: int | str = "") -> str:
+    """The condition both example reads share: posts of account :a<n> attacking country :c<n>, in the period."""
+    when = "".join((" AND created_at >= :lo" if lo is not None else "", " AND created_at < :hi" if hi is not None else ""))
+    return f"account_id = :a{n} AND code = :c{n} AND targeted = :t{when}"
+
+
+def _run(conn, sql: str, params: dict, **columns) -> list:
+    """A text statement over story_countries, its times bound with the column's type."""
+    at = story_countries.c.created_at.type
+    times = [bindparam(b, type_=at) for b in ("lo", "hi", "at") if f":{b}" in sql]
+    return conn.execute(text(sql).bindparams(*times).columns(**columns), params).all()
+
+
 def _newest(conn, pairs: list[tuple[int, str]], lo, hi) -> list:
     """(account, code, post id, time) of the EXAMPLES + 1 newest posts attacking each (account, country):
     an index seek each, in one statement. Written as text: keying a union of twenty selects in
     SQLAlchemy's statement cache took fifteen times as long as running it."""
     if not pairs:
         return []
-    when = "".join((" AND created_at >= :lo" if lo is not None else "", " AND created_at < :hi" if hi is not None else ""))
     sql = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT account_id, code, post_id, created_at FROM story_countries WHERE account_id = :a{i} "
-        f"AND code = :c{i} AND targeted = :t{when} ORDER BY created_at DESC LIMIT :k) AS newest{i}"
-        for i in range(len(pairs)))
-    at = story_countries.c.created_at.type
-    stmt = text(sql).bindparams(*(bindparam(b, type_=at) for b in ("lo", "hi") if f":{b}" in when)).columns(
-        account_id=Integer, code=String, post_id=Integer, created_at=at)
+        f"SELECT * FROM (SELECT account_id, code, post_id, created_at FROM story_countries "
+        f"WHERE {_targeting(lo, hi, i)} ORDER BY created_at DESC LIMIT :k) AS newest{i}" for i in range(len(pairs)))
     params = {"t": True, "k": EXAMPLES + 1, "lo": lo, "hi": hi}
     for i, (a, c) in enumerate(pairs):
         params[f"a{i}"], params[f"c{i}"] = a, c
-    return conn.execute(stmt, params).all()
+    return _run(conn, sql, params, account_id=Integer, code=String, post_id=Integer,
+                created_at=story_countries.c.created_at.type)
 
 
 def _examples(conn, ids: list[int], codes: list[str], lo, hi) -> dict[str, list[str]]:
     """The newest posts attacking each country (ties by id as text, as the per-post count orders them)."""
-    sc = story_countries.c
     found: dict[str, list[tuple[str, str]]] = {c: [] for c in codes}
     cut = []  # (account, code) whose 5th and 6th newest share a time: read all posts of that time too
-
-    def base(a, c) -> list:
-        return [sc.account_id == a, sc.code == c, sc.targeted == true(), *_between(sc.created_at, lo, hi)]
-
     got: dict[tuple[int, str], list] = {}
     for a, code, pid, at in _newest(conn, [(a, c) for a in ids for c in codes], lo, hi):
         got.setdefault((a, code), []).append((as_utc(at), pid))
@@ -196,9 +200,10 @@ def _examples(conn, ids: list[int], codes: list[str], lo, hi) -> dict[str, list[
         if len(rows) > EXAMPLES and rows[EXAMPLES - 1][0] == rows[EXAMPLES][0]:
             cut.append((a, code, rows[EXAMPLES][0]))
         found[code] += [(at.isoformat(), str(pid)) for at, pid in rows[:EXAMPLES]]
+    tied = f"SELECT post_id FROM story_countries WHERE {_targeting(lo, hi)} AND created_at = :at"
     for a, code, at in cut:
-        q = select(sc.post_id).where(*base(a, code), sc.created_at == at)
-        found[code] += [(at.isoformat(), str(pid)) for (pid,) in conn.execute(q)]
+        params = {"a": a, "c": code, "t": True, "lo": lo, "hi": hi, "at": at}
+        found[code] += [(at.isoformat(), str(pid)) for (pid,) in _run(conn, tied, params, post_id=Integer)]
     return {c: [pid for _, pid in sorted(set(v), reverse=True)[:EXAMPLES]] for c, v in found.items()}
 
 
