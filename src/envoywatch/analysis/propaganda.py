@@ -57,6 +57,12 @@ def score_texts(model: PropagandaModel, texts: Sequence[str], emb: np.ndarray | 
     return probs
 
 
+def as_rows(probs: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Float64 probabilities as Python lists, which `decide` reads element by element: a list item
+    is read ten times faster than a numpy scalar, and the arithmetic on it is the same IEEE double's."""
+    return {k: v.tolist() if v.dtype == np.float64 else v for k, v in probs.items()}
+
+
 def decide(model: PropagandaModel, probs: dict[str, np.ndarray], i: int, fast: bool,
            lang: str | None = None) -> dict[str, Any]:
     """The annotation fields for post i from the heads' probabilities and their thresholds.
@@ -108,7 +114,7 @@ class PropagandaAnalyzer(Analyzer):
         if not hasattr(self, "model"):
             self.setup()
         emb = ctx.embeddings(posts)
-        probs = score_texts(self.model, [p.text or "" for p in posts], emb)
+        probs = as_rows(score_texts(self.model, [p.text or "" for p in posts], emb))
         for i, (post, ann) in enumerate(zip(posts, anns)):
             lang = ann.get("lang") or post.lang
             ann.update(decide(self.model, probs, i, emb is None, lang))

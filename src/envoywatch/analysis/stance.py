@@ -142,9 +142,16 @@ def stances(
     cands = [s for s in sites if s.key != sender]
     if not cands or not cues:  # nothing to weigh (sites' `locative` is only read below)
         return out
-    if len(cands) == 1:  # most posts: no choice to make, so no victims, partners or distances
-        _to_single_site(out[cands[0].key], cands[0], host, cues, ends)
+    if all(s.key == cands[0].key for s in cands):  # most posts: every cue can only go to this country
+        _to_one_country(out[cands[0].key], cands, host, cues, ends)
         return out
+    _weigh(out, low, cands, host, cues, ends)
+    return out
+
+
+def _weigh(out: dict[str, Stance], low: str, cands: list[Site], host: str | None, cues: list[Cue],
+           ends: list[int]) -> None:
+    """Each cue to the nearest fitting candidate site (and the countries named together with it)."""
     by_sent: dict[int, list[Site]] = {}
     for s in cands:
         s.locative = bool(_LOCATIVE.search(low, max(0, s.start - 6), s.start))
@@ -162,27 +169,25 @@ def stances(
             s.key for s in partners.get(id(site), ()) if not c.hostile or (id(s) not in victims and s.key != host)
         }
         for key in keys:
-            st = out[key]
-            if c.hostile:
-                st.hostile += 1.0
-            else:
-                st.friendly += 1.0
-            st.cues.append(("-" if c.hostile else "+") + c.surface)
-    return out
+            _count(out[key], c)
 
 
-def _to_single_site(st: Stance, site: Site, host: str | None, cues: list[Cue], ends: list[int]) -> None:
-    """Every cue counted for the one candidate site, as the general rule does: a hostile cue in
-    another sentence does not go to the host."""
-    sent = bisect.bisect_right(ends, site.start)
+def _count(st: Stance, c: Cue) -> None:
+    if c.hostile:
+        st.hostile += 1.0
+    else:
+        st.friendly += 1.0
+    st.cues.append(("-" if c.hostile else "+") + c.surface)
+
+
+def _to_one_country(st: Stance, cands: list[Site], host: str | None, cues: list[Cue], ends: list[int]) -> None:
+    """`_weigh` when every candidate site names one country: whichever site a cue goes to, it counts
+    once for that country; only a hostile cue outside the country's sentences skips the host."""
+    if cands[0].key == host:
+        sents = {bisect.bisect_right(ends, s.start) for s in cands}
+        cues = [c for c in cues if not c.hostile or bisect.bisect_right(ends, c.start) in sents]
     for c in cues:
-        if c.hostile and site.key == host and bisect.bisect_right(ends, c.start) != sent:
-            continue
-        if c.hostile:
-            st.hostile += 1.0
-        else:
-            st.friendly += 1.0
-        st.cues.append(("-" if c.hostile else "+") + c.surface)
+        _count(st, c)
 
 
 def _partners(t: str, sites: list[Site]) -> dict[int, list[Site]]:

@@ -1,0 +1,67 @@
+"""The countries analyzer's and the propaganda analyzer's shortcuts answer exactly as the general rules do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from envoywatch.analysis import countries, stance
+from envoywatch.analysis.countries import annotate_countries
+from envoywatch.analysis.gazetteer import normalise
+from envoywatch.analysis.patterns import lower_keep_len
+from envoywatch.analysis.veiled import _clue_index, warm_patterns
+
+EVALDATA = Path(__file__).resolve().parents[1] / "evaldata"
+PAIRS = [("CN", "KZ"), ("US", "CN"), ("RU", "US"), (None, None), ("KZ", "CN")]
+
+
+def _texts() -> list[tuple[str, str | None, str | None]]:
+    """Every labelled text of evaldata with its own sender and host, and under other pairs."""
+    out = []
+    for path in sorted(EVALDATA.glob("*/*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            row = json.loads(line)
+            text = row.get("text") or ""
+            out.append((text, row.get("sender"), row.get("host")))
+            out += [(text, s, h) for s, h in PAIRS]
+    return out
+
+
+def _general_stances(low, sites, sender, host, cues, ends):
+    """`stances` without its one-country shortcut: every post weighed by nearest sites."""
+    out = {s.key: stance.Stance() for s in sites}
+    cands = [s for s in sites if s.key != sender]
+    if cands and cues:
+        stance._weigh(out, low, cands, host, cues, ends)
+    return out
+
+
+def test_one_country_posts_get_the_stances_of_the_general_rule(monkeypatch) -> None:
+    texts = _texts()
+    fast = [annotate_countries(t, s, h) for t, s, h in texts]
+    monkeypatch.setattr(countries, "stances", _general_stances)
+    general = [annotate_countries(t, s, h) for t, s, h in texts]
+    assert fast == general
+    assert sum(bool(c) for c, _ in fast) > 500  # the texts name countries
+
+
+@pytest.mark.parametrize("extra", ["", "  all its states burning; left the european union", "某国 核污水 排海"])
+def test_clue_candidates_by_letter_pairs_equal_the_finders(extra: str) -> None:
+    warm_patterns()
+    index = _clue_index()
+    lows = [lower_keep_len(normalise(t + extra)) for t, _, _ in _texts()[::3]]
+    assert [index.candidates(t) for t in lows] == [index.candidates_by_finder(t) for t in lows]
+    assert sum(bool(index.candidates(t)) for t in lows) > 50
+
+
+def test_propaganda_decides_the_same_on_lists_as_on_arrays() -> None:
+    from envoywatch.analysis.propaganda import as_rows, decide, load_model, score_texts
+
+    model = load_model()
+    texts = [t for t, _, _ in _texts()[::5]]
+    probs = score_texts(model, texts, None)
+    rows = as_rows(probs)
+    for i, lang in zip(range(len(texts)), ["en", "ru", "kk", "zh", "es", None] * len(texts), strict=False):
+        assert decide(model, rows, i, True, lang) == decide(model, probs, i, True, lang)
