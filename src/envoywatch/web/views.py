@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
 from typing import Any
 
@@ -76,30 +75,24 @@ def new_targets(store: Store, limit: int = 10) -> list[dict[str, Any]]:
 
 
 def story_for(store: Store, who: str, date_from: datetime | None = None,
-              date_to: datetime | None = None, narrative_only: bool = False) -> dict[str, Any] | None:
-    """The story from `envoywatch.story` once that module exists; None until then. With `narrative_only`
-    it keeps only the veiled posts its narrative quotes."""
-    if importlib.util.find_spec("envoywatch.story") is None:
-        return None
+              date_to: datetime | None = None, veiled_posts: int | None = None) -> dict[str, Any] | None:
+    """The story of an actor or account (`envoywatch.story.build_story`; `veiled_posts` as there)."""
     from envoywatch import story
-    from envoywatch.story.render import VEILED_CITED
 
-    return story.build_story(store, who, date_from, date_to, veiled_posts=VEILED_CITED if narrative_only else None)
+    return story.build_story(store, who, date_from, date_to, veiled_posts=veiled_posts)
 
 
 def safe_story_html(story: dict[str, Any] | None) -> str | None:
-    """The story module's HTML, sanitised (no scripts, handlers or javascript: links), or None."""
+    """The story's HTML, sanitised (no scripts, handlers or javascript: links), or None."""
     if not story or "error" in story:
-        return None
-    from envoywatch import story as st
-
-    if not hasattr(st, "render_html"):
         return None
     import nh3
 
+    from envoywatch import story as st
+
     try:
         html = st.render_html(story)
-    except Exception:  # noqa: BLE001  (another module's renderer; the page shows the story's data instead)
+    except Exception:  # noqa: BLE001  (the page shows the story's data instead of failing)
         return None
     return nh3.clean(html, url_schemes={"http", "https"}, link_rel="noopener noreferrer nofollow")
 
@@ -112,9 +105,12 @@ def subject_page(store: Store, subj: Subject, with_story: bool = True, as_shown:
     evs = subject_events(store, subj, refs=not as_shown)
     story = None
     if with_story:
+        from envoywatch.story.render import VEILED_CITED
+
         try:
-            story = story_for(store, subj.slug if subj.kind == "account" else subj.actor, narrative_only=as_shown)
-        except Exception as e:  # noqa: BLE001  the story module is another team's; show its failure, keep the page
+            story = story_for(store, subj.slug if subj.kind == "account" else subj.actor,
+                              veiled_posts=VEILED_CITED if as_shown else None)
+        except Exception as e:  # noqa: BLE001  a story that fails shows its failure; the page stays
             story = {"error": f"{type(e).__name__}: {e}"}
     return {"subject": subj.as_dict(), "series": series, "events": evs,
             "charts": charts.subject_charts(series, evs), "story": story}
