@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from envoywatch.events.base import Event, save_events
-from envoywatch.store import aggregates, fts, kept
+from envoywatch.store import fts, kept
 from envoywatch.store.annotations import write_annotations
 from envoywatch.store.db import Store
 from envoywatch.store.schema import accounts, actors, posts
@@ -92,10 +92,10 @@ def build_sample(store: Store, weeks: int = 12, replies_per_week: int = 6, xss: 
         if xss:
             ids["xss"] = _xss_rows(conn, emb, public, anns)
         fts.sync(conn)  # the writer indexes new posts for search in bulk; so must direct inserts
+    kept.start(store)  # the kept sums, as an analysis run keeps them
     with store.write() as conn:
         write_annotations(conn, anns, VERSION)
-        aggregates.refresh(conn, [int(a["id"]) for a in anns])  # what the story sums, as analyze keeps it
-    kept.start(store)  # the actor page's sums, as an analysis run leaves them
+        kept.written(conn, [int(a["id"]) for a in anns], anns)
     kept.finish(store)
     _sample_events(store, ids, weeks)
     return ids
