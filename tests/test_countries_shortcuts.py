@@ -65,3 +65,18 @@ def test_propaganda_decides_the_same_on_lists_as_on_arrays() -> None:
     rows = as_rows(probs)
     for i, lang in zip(range(len(texts)), ["en", "ru", "kk", "zh", "es", None] * len(texts), strict=False):
         assert decide(model, rows, i, True, lang) == decide(model, probs, i, True, lang)
+
+
+def test_camel_case_hashtags_found_in_one_search_are_the_ones_split_before() -> None:
+    import random
+
+    from envoywatch.analysis import gazetteer as gz
+
+    rng = random.Random(7)
+    letters = "aZbQяЖәҚіІ_1#é -"
+    for _ in range(20_000):
+        t = "".join(rng.choice(letters) for _ in range(rng.randint(0, 60)))
+        if rng.random() < 0.3:  # a capital at and around the 60th letter of a tag
+            t = "#" + "a" * rng.randint(55, 62) + "B" + t
+        want = [(h.start(), h.group(1)) for h in gz._HASHTAG.finditer(t) if gz._CAMEL.search(h.group(1))]
+        assert [(h.start(), h.group(1)) for h in gz._CAMEL_HASHTAG.finditer(t)] == want

@@ -192,10 +192,16 @@ def _story_rows(dialect: str, meta: list[tuple], given: Mapping[int, Mapping[str
         if week is None or parsed is None:
             return None
         lang, countries, targets = parsed
-        veiled = [c for c in countries if _truthy(c.get("veiled"))]
-        post_rows.append((pid, acc, at, week, lang or plang or None, bool(veiled),
-                          any(c.get("stance") == "hostile" for c in veiled), False))
-        codes = {c["code"]: [True, False] for c in countries if isinstance(c.get("code"), str) and c["code"]}
+        veiled = veiled_hostile = False
+        codes: dict[str, list[bool]] = {}
+        for c in countries:
+            if _truthy(c.get("veiled")):
+                veiled = True
+                veiled_hostile = veiled_hostile or c.get("stance") == "hostile"
+            code = c.get("code")
+            if isinstance(code, str) and code:
+                codes[code] = [True, False]
+        post_rows.append((pid, acc, at, week, lang or plang or None, veiled, veiled_hostile, False))
         for t in targets:
             if isinstance(t, str):
                 codes.setdefault(t, [False, False])[1] = True
@@ -405,7 +411,12 @@ def _week_keys_of(cs: list[tuple], lang: str | None, vh: Any, acc: tuple | None)
     if tg:
         keys.append("tg")
     if acc is not None:
-        keys += [k for k, on in (("h", h), ("hs", hs), ("x", x)) if on]
+        if h:
+            keys.append("h")
+        if hs:
+            keys.append("hs")
+        if x:
+            keys.append("x")
     return keys
 
 
@@ -413,18 +424,22 @@ def _week_sums(rows: list[tuple], counted: Mapping[int, tuple]) -> list[tuple]:
     """story_weeks rows from the posts of whole weeks: per key, how many posts and the first in time."""
     posts: dict[int, tuple] = {}
     for a, w, at, pid, lang, vh, code, m, t in rows:
-        p = posts.get(pid) or posts.setdefault(pid, (a, w, at, lang, vh, []))
+        p = posts.get(pid)
+        if p is None:
+            p = posts[pid] = (a, w, at, lang, vh, [])
         if code is not None:
             p[5].append((code, m, t))
     sums: dict[tuple, list] = {}
     for pid, (a, w, at, lang, vh, cs) in posts.items():
+        first = (at, pid)
         for key in _week_keys_of(cs, lang, vh, counted.get(a)):
             s = sums.get((a, w, key))
             if s is None:
-                sums[(a, w, key)] = [1, (at, pid)]
+                sums[(a, w, key)] = [1, first]
             else:
                 s[0] += 1
-                s[1] = min(s[1], (at, pid))
+                if first < s[1]:
+                    s[1] = first
     return [(a, w, key, n, at, pid) for (a, w, key), (n, (at, pid)) in sorted(sums.items())]
 
 
