@@ -80,3 +80,30 @@ def test_camel_case_hashtags_found_in_one_search_are_the_ones_split_before() -> 
             t = "#" + "a" * rng.randint(55, 62) + "B" + t
         want = [(h.start(), h.group(1)) for h in gz._HASHTAG.finditer(t) if gz._CAMEL.search(h.group(1))]
         assert [(h.start(), h.group(1)) for h in gz._CAMEL_HASHTAG.finditer(t)] == want
+
+
+def test_texts_repeated_in_a_batch_get_what_they_get_alone() -> None:
+    """Language, keyword topics and propaganda scores of a repeated text are computed once per
+    batch: every copy gets what the text gets in a batch of its own, and objects of its own."""
+    from envoywatch.analysis.base import Context, PostInput
+    from envoywatch.analysis.lang import LangAnalyzer
+    from envoywatch.analysis.propaganda import load_model, score_texts
+    from envoywatch.analysis.topics import keyword_scores
+
+    texts = [t for t, _, _ in _texts()[::25]]
+    texts = texts + texts[::-2] + ["", "", "Спасибо! Thank you 谢谢", "Спасибо! Thank you 谢谢"]
+    posts = [PostInput(id=str(i), text=t) for i, t in enumerate(texts)]
+    anns = [{"id": p.id} for p in posts]
+    LangAnalyzer().run(posts, anns, Context(fast=True))
+    for p, ann in zip(posts, anns, strict=True):
+        alone = [{"id": p.id}]
+        LangAnalyzer().run([p], alone, Context(fast=True))
+        assert ann == alone[0]
+    assert anns[-1]["langs"] == anns[-2]["langs"] and anns[-1]["langs"] is not anns[-2]["langs"]
+    kw = keyword_scores(texts)
+    model = load_model()
+    probs = score_texts(model, texts, None)
+    for i, t in enumerate(texts):
+        assert (kw[i] == keyword_scores([t])[0]).all()
+        one = score_texts(model, [t], None)
+        assert all(probs[name][i] == one[name][0] for name in one)

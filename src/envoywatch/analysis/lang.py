@@ -167,10 +167,14 @@ class LangAnalyzer(Analyzer):
     assigns = ("lang",)
 
     def run(self, posts: Sequence[PostInput], anns: list[dict[str, Any]], ctx: Context) -> None:
+        seen: dict[str | None, tuple[str, list[str]]] = {}  # a text repeated in the batch is detected once
         for p, ann in zip(posts, anns, strict=True):
             if p.lang:
                 ann["lang"] = p.lang.lower().split("-")[0]
                 continue
-            ann["lang"], langs = detect(p.text)
+            found = seen.get(p.text)
+            if found is None:
+                found = seen[p.text] = detect(p.text)
+            ann["lang"], langs = found
             if len(langs) > 1:
-                ann["langs"] = langs
+                ann["langs"] = list(langs)

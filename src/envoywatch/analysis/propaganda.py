@@ -40,8 +40,17 @@ def undiplomatic_score(discrediting: np.ndarray, loaded: np.ndarray) -> np.ndarr
 
 
 def score_texts(model: PropagandaModel, texts: Sequence[str], emb: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Calibrated probability of every head for each text; empty or wordless texts score 0."""
+    """Calibrated probability of every head for each text; empty or wordless texts score 0.
+
+    Without embeddings each row depends on its text alone, so a text repeated in the batch is
+    featurised and scored once and its row copied."""
     fast = emb is None
+    if fast:
+        rows = {t: i for i, t in enumerate(dict.fromkeys(texts))}
+        if len(rows) < len(texts):
+            probs = score_texts(model, list(rows), None)
+            where = np.fromiter((rows[t] for t in texts), np.intp, len(texts))
+            return {name: p[where] for name, p in probs.items()}
     norm = [normalise(t) for t in texts]
     feats: dict[str, Any] = featurise(norm, model.spec, [b for b in model.blocks(fast) if b != "emb"], True)
     if not fast:

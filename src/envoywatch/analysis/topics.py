@@ -162,8 +162,14 @@ def keyword_scores(texts: Sequence[str]) -> np.ndarray:
     """(n, topics) scores from distinct keyword hits: 1 - 0.5**hits."""
     index = taxonomy().index
     out = np.zeros((len(texts), index.n_topics), np.float32)
+    first: dict[str, int] = {}  # a text repeated in the batch (replies such as "Thank you!") is scored once
     for i, text in enumerate(texts):
-        for j, hits in index.sparse_hits((text or "")[:5000]).items():
+        t = (text or "")[:5000]
+        if t in first:
+            out[i] = out[first[t]]
+            continue
+        first[t] = i
+        for j, hits in index.sparse_hits(t).items():
             out[i, j] = 1.0 - 0.5 ** len(hits)
     return out
 
