@@ -107,3 +107,17 @@ def test_texts_repeated_in_a_batch_get_what_they_get_alone() -> None:
         assert (kw[i] == keyword_scores([t])[0]).all()
         one = score_texts(model, [t], None)
         assert all(probs[name][i] == one[name][0] for name in one)
+
+
+def test_cues_of_texts_without_the_group_stems_literals_are_found_without_them() -> None:
+    from envoywatch.analysis.stance import _merged_for, _merged_without_han, _merged_without_loose
+
+    warm_patterns()
+    narrow, anchors = _merged_without_loose()
+    assert narrow is not None and " concerned" in anchors
+    lows = [lower_keep_len(normalise(t)) for t, _, _ in _texts()[::5]]
+    lows += [t + " we are deeply concerned; the kiev regime must stop; we firmly oppose «демократия»" for t in lows[::4]]
+    lows = [t for t in lows if not stance._HAN.search(t)]
+    for t in lows:
+        assert [m.span() for m in _merged_for(t).finditer(t)] == [m.span() for m in _merged_without_han().finditer(t)]
+    assert 0 < sum(_merged_for(t) is narrow for t in lows) < len(lows)

@@ -35,6 +35,12 @@ def _split(pattern: str) -> tuple[str, str]:
     return pattern[:i], pattern[i:]
 
 
+def literal_start(pattern: str) -> str:
+    """The literal prefix `stem_alternation` files a (lower-case) stem under in its trie; "" for a
+    stem it tries on its own at every position."""
+    return _split(pattern)[0]
+
+
 def _top_level_alternation(p: str) -> bool:
     return len(_top_split(p)) > 1
 

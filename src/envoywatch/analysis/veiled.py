@@ -238,10 +238,11 @@ def _clue_index() -> ClueIndex:
 
 def warm_patterns() -> None:
     """Compile the marker, clue and cue patterns once per process (about half a second)."""
-    from envoywatch.analysis.stance import _merged_without_han, cue_patterns
+    from envoywatch.analysis.stance import _merged_without_han, _merged_without_loose, cue_patterns
 
     _nouns_rx()
     _data()
     _clue_index()
     cue_patterns()
     _merged_without_han()
+    _merged_without_loose()
