@@ -141,19 +141,21 @@ def refresh(conn: Connection, post_ids: Sequence[int], anns: Sequence[Mapping[st
         return
     given = {int(a["id"]): a for a in anns or ()}
     weeks: set[tuple[int, str]] = set()
+    hand: dict[int, list[tuple]] = {}  # the summed rows of the posts whose story rows were built here
     for i in range(0, len(ids), BATCH):
         chunk = ids[i : i + BATCH]
-        weeks |= _rewrite_posts(conn, chunk, given)
+        weeks |= _rewrite_posts(conn, chunk, given, hand)
         flag_forwards(conn, chunk)
     changed = sync_accounts(conn, {a for a, _ in weeks})
     if changed:
         weeks |= _week_keys(conn, "account_id IN :ids", ids=sorted(changed))
-    refresh_weeks(conn, weeks)
+    refresh_weeks(conn, weeks, hand)
 
 
-def _rewrite_posts(conn: Connection, ids: list[int], given: Mapping[int, Mapping[str, Any]]
-                   ) -> set[tuple[int, str]]:
-    """Replace these posts' story rows; the (account, week) pairs they were and now are in."""
+def _rewrite_posts(conn: Connection, ids: list[int], given: Mapping[int, Mapping[str, Any]],
+                   hand: dict[int, list[tuple]] | None = None) -> set[tuple[int, str]]:
+    """Replace these posts' story rows; the (account, week) pairs they were and now are in. The rows
+    built in Python go into `hand` too, as the week recount would read them back."""
     where, params = _in(conn, "p.id", ids)
     meta = _select(conn, "SELECT p.id, p.account_id, p.created_at, p.kind, p.lang, s.account_id, s.week "
                          f"FROM posts p LEFT JOIN story_posts s ON s.post_id = p.id WHERE {where}", params)
@@ -170,7 +172,18 @@ def _rewrite_posts(conn: Connection, ids: list[int], given: Mapping[int, Mapping
     post_rows, country_rows = rows
     _insert(conn, "story_posts", POST_COLUMNS, post_rows)
     _insert(conn, "story_countries", COUNTRY_COLUMNS, country_rows)
+    if hand is not None:
+        hand.update(_summed_rows(post_rows, country_rows))
     return old | {(r[1], r[3]) for r in post_rows}
+
+
+def _summed_rows(post_rows: list[tuple], country_rows: list[tuple]) -> dict[int, list[tuple]]:
+    """Per post, the rows `_posts_in_runs` reads for it, from its story rows as they were inserted."""
+    countries: dict[int, list[tuple]] = {}
+    for pid, code, _, _, m, t in country_rows:
+        countries.setdefault(pid, []).append((code, m, t))
+    return {pid: [(acc, week, at, pid, lang, vh, *c) for c in countries.get(pid) or ((None, None, None),)]
+            for pid, acc, at, week, lang, _, vh, _ in post_rows}
 
 
 POST_COLUMNS = ("post_id", "account_id", "created_at", "week", "lang", "veiled", "veiled_hostile", "forward")
@@ -335,13 +348,20 @@ def sync_accounts(conn: Connection, account_ids: Iterable[int]) -> set[int]:
     return {a for a in changed if a in was}
 
 
-def refresh_weeks(conn: Connection, weeks: Iterable[tuple[int, str]]) -> None:
+def refresh_weeks(conn: Connection, weeks: Iterable[tuple[int, str]],
+                  hand: Mapping[int, list[tuple]] | None = None) -> None:
     """Recount these (account, week) sums from the per-post rows: one read of every post in them (as runs
-    of weeks per account), the sums in Python as `_weeks_sql` counts them, one delete and one insert."""
+    of weeks per account), the sums in Python as `_weeks_sql` counts them, one delete and one insert.
+
+    `hand`: the rows of posts whose story rows were just inserted from Python, per post id (at most
+    HAND_MAX): the read leaves them out and they are summed as they are (a batch of fresh posts fills
+    most of the weeks it touches, so most of the read was of the rows just written)."""
     runs = _runs(weeks)
+    hand = hand if hand and len(hand) <= HAND_MAX else {}
     for i in range(0, len(runs), BATCH):
         chunk = runs[i : i + BATCH]
-        rows = _select(conn, *_posts_in_runs(conn, chunk))
+        rows = _select(conn, *_posts_in_runs(conn, chunk, sorted(hand)))
+        rows += _hand_rows_in_runs(hand, chunk)
         where, params = _in(conn, "account_id", sorted({a for a, _, _ in chunk}))
         counted = {a: (s, h) for a, s, h in _select(
             conn, f"SELECT account_id, sender, host FROM story_accounts WHERE {where}", params)}
@@ -355,6 +375,20 @@ def refresh_weeks(conn: Connection, weeks: Iterable[tuple[int, str]]) -> None:
 
 
 WEEK_COLUMNS = ("account_id", "week", "key", "n", "first_at", "first_id")
+HAND_MAX = 4096  # posts in hand left out of a recount's read by id (SQLite binds at most 32,766 values)
+
+
+def _hand_rows_in_runs(hand: Mapping[int, list[tuple]], runs: list[tuple[int, str, str]]) -> list[tuple]:
+    """The rows in hand of posts whose account and week fall in one of these runs."""
+    spans: dict[int, list[tuple[str, str]]] = {}
+    for a, lo, hi in runs:
+        spans.setdefault(a, []).append((lo, hi))
+    out: list[tuple] = []
+    for rows in hand.values():
+        a, week = rows[0][0], rows[0][1]
+        if any(lo <= week <= hi for lo, hi in spans.get(a, ())):
+            out += rows
+    return out
 RUN_GAP = timedelta(days=28)  # touched weeks of an account this close are recounted as one range
 
 
@@ -369,10 +403,12 @@ def _runs(weeks: Iterable[tuple[int, str]]) -> list[tuple[int, str, str]]:
     return [(a, lo, hi) for a, lo, hi in runs]
 
 
-def _posts_in_runs(conn: Connection, runs: list[tuple[int, str, str]]) -> tuple[str, list]:
+def _posts_in_runs(conn: Connection, runs: list[tuple[int, str, str]], leave_out: Sequence[int] = ()
+                   ) -> tuple[str, list]:
     """The query of every summed post (with its countries) in these runs of weeks, by the index on
     (account_id, created_at): time bounds from the weeks (on SQLite the stored text's date decides the
-    week, so comparing it with the Mondays' dates is exact), and the week itself."""
+    week, so comparing it with the Mondays' dates is exact), and the week itself; not the posts of
+    `leave_out` (told by the post id the index holds, before their rows are read)."""
     ends = [(_monday(hi) + timedelta(days=7)) for _, _, hi in runs]
     if conn.dialect.name == "postgresql":
         source = "unnest(?::int[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[]) AS t(a, wlo, whi, lo, hi)"
@@ -382,10 +418,15 @@ def _posts_in_runs(conn: Connection, runs: list[tuple[int, str, str]]) -> tuple[
         source = "(SELECT column1 AS a, column2 AS wlo, column3 AS whi, column4 AS lo, column5 AS hi FROM (VALUES " \
                  + ", ".join(["(?, ?, ?, ?, ?)"] * len(runs)) + ")) t"
         params = [v for r, end in zip(runs, ends, strict=True) for v in (*r, r[1], end.date().isoformat())]
+    skip = ""
+    if leave_out and conn.dialect.name == "postgresql":
+        skip, params = " AND s.post_id <> ALL(?)", [*params, list(leave_out)]
+    elif leave_out:
+        skip, params = f" AND s.post_id NOT IN ({', '.join('?' * len(leave_out))})", [*params, *leave_out]
     return ("SELECT s.account_id, s.week, s.created_at, s.post_id, s.lang, s.veiled_hostile, "
             f"c.code, c.mentioned, c.targeted FROM {source} CROSS JOIN story_posts s "
             "LEFT JOIN story_countries c ON c.post_id = s.post_id "
-            "WHERE s.account_id = t.a AND s.created_at >= t.lo AND s.created_at < t.hi "
+            f"WHERE s.account_id = t.a AND s.created_at >= t.lo AND s.created_at < t.hi{skip} "
             "AND s.week >= t.wlo AND s.week <= t.whi"), params
 
 
