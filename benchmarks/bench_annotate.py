@@ -235,6 +235,9 @@ def run_analyze(db: str, fast: bool, pipe) -> tuple[float, int, dict]:
     from envoywatch.store import open_store
 
     store = open_store(db)
+    for a in pipe.analyzers:  # every run starts cold: no text remembered from an earlier run's posts
+        if hasattr(a, "forget_texts"):
+            a.forget_texts()
     prof = Profile()
     with prof.on(pipe), _pipeline_is(az, pipe):
         t0, c0 = time.perf_counter(), time.process_time()

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from envoywatch.analysis.pipeline import Pipeline
 from envoywatch.analyze import annotate_ids, reresolve_ids
 from envoywatch.domain import AccountRef, Location, Parsed, Post
-from envoywatch.store import aggregates
+from envoywatch.store import aggregates, open_store
 from envoywatch.store import annotations as store_ann
-from envoywatch.store import open_store
 from envoywatch.store.schema import story_countries, story_posts, story_weeks
 from envoywatch.store.writer import PostWriter
 

@@ -232,6 +232,11 @@ class CountriesAnalyzer(Analyzer):
                 _remember(repeats, key, ex.copy() if key in repeats else None, REPEAT_MEMO)
         return ex
 
+    def forget_texts(self) -> None:
+        """Drop the remembered scans (a benchmark starting each run cold)."""
+        self.__dict__.pop("_veiled_memo", None)
+        self.__dict__.pop("_repeat_memo", None)
+
 
 def _remember(memo: dict, key: tuple, value: Any, size: int) -> None:
     """Put a value in a bounded memo, forgetting the oldest entry when it is full."""

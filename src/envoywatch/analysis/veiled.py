@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import yaml
 
@@ -182,7 +183,7 @@ class ClueIndex:
         anchor the text holds (what the finder's matches, each the longest anchor at its place, add up
         to), looked for only among the anchors starting with a letter pair of the text (42 -> 27 us)."""
         hit = set(self.always)
-        for pair in self.pairs.intersection(zip(t, t[1:])):
+        for pair in self.pairs.intersection(pairwise(t)):
             for a, ids in self.by_pair[pair]:
                 if a in t:
                     hit |= ids
