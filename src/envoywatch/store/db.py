@@ -65,8 +65,8 @@ def _rollback_journal(conn: Connection) -> bool:
     workspace open (SQLite refuses otherwise, and the load keeps the WAL).
 
     Pages a load appends to the file are then written once, straight into it; through the WAL every
-    page is written twice (into the log, then copied by a checkpoint): a fifth of a fresh load's time
-    (benchmarks/bench_ingest.py). Commits sync fully, so a commit survives a power cut as in WAL mode
+    page is written twice (into the log, then copied by a checkpoint): about a tenth of a fresh load's
+    time, and the writer's CPU (benchmarks/bench_ingest.py). Commits sync fully, so a commit survives a power cut as in WAL mode
     and a killed load is rolled back from its journal on the next open. Readers arriving meanwhile
     wait while a commit writes (busy_timeout); one that opens the workspace turns the WAL back on,
     which SQLite allows between two of the load's transactions, and the load goes on in it.
