@@ -189,12 +189,13 @@ class Gazetteer:
         out: list[Mention] = []
         out += self._scan(self.lat_re, text, self._lat_hit, low)
         out += self._scan(self.up_re, text, self._up_hit, t)
-        if _CYR_RE.search(t):
-            out += self._scan(self.cyr_re, text, self._cyr_hit, low)
-        if _HAN.search(t):
-            out += self._scan(self.han_re, text, lambda m: self.han.get(m.group(0), []), t)
-        if _FLAG_LETTER.search(t):  # most posts have no regional-indicator letter, so no flag
-            out += _flags(t)
+        if not t.isascii():  # an ASCII text (told at once) has no Cyrillic, Han or flag letter
+            if _CYR_RE.search(t):
+                out += self._scan(self.cyr_re, text, self._cyr_hit, low)
+            if _HAN.search(t):
+                out += self._scan(self.han_re, text, lambda m: self.han.get(m.group(0), []), t)
+            if _FLAG_LETTER.search(t):  # most posts have no regional-indicator letter, so no flag
+                out += _flags(t)
         if "#" in t:
             out += self._hashtags(t, out)
         if len(out) > 1:

@@ -73,7 +73,10 @@ def script_counts(text: str) -> dict[str, int]:
 def detect(text: str) -> tuple[str, list[str]]:
     """(dominant language, languages present) for one text; 'und' when there are no letters."""
     clean = _NOISE.sub(" ", (text or "")[:SAMPLE])
-    scripts = [s for s, rx in _SCRIPTS.items() if rx.search(clean)]
+    if clean.isascii():  # told at once: no script but Latin can be in it
+        scripts = ["lat"] if _SCRIPTS["lat"].search(clean) else []
+    else:
+        scripts = [s for s, rx in _SCRIPTS.items() if rx.search(clean)]
     if len(scripts) == 1:  # one script (most posts): it is dominant whatever its letter count
         lang = _lang_of_script(scripts[0], clean)
         return lang, [lang]

@@ -131,7 +131,7 @@ def _merged_without_loose() -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
 
 def _merged_for(low: str) -> re.Pattern[str]:
     """The cheapest merged cue regex that finds every cue of this lower-cased text."""
-    if _HAN.search(low):
+    if not low.isascii() and _HAN.search(low):
         return cue_patterns()[0]
     narrow, anchors = _merged_without_loose()
     if narrow is None or any(a in low for a in anchors):
