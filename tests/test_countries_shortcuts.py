@@ -121,3 +121,12 @@ def test_cues_of_texts_without_the_group_stems_literals_are_found_without_them()
     for t in lows:
         assert [m.span() for m in _merged_for(t).finditer(t)] == [m.span() for m in _merged_without_han().finditer(t)]
     assert 0 < sum(_merged_for(t) is narrow for t in lows) < len(lows)
+
+
+def test_no_ascii_character_is_in_the_classes_skipped_for_ascii_text() -> None:
+    from envoywatch.analysis import gazetteer, lang
+
+    skipped = [rx for name, rx in lang._SCRIPTS.items() if name != "lat"]
+    skipped += [gazetteer._CYR_RE, gazetteer._HAN, gazetteer._FLAG_LETTER, stance._HAN]
+    for rx in skipped:
+        assert not any(rx.search(chr(c)) for c in range(128)), rx.pattern
