@@ -361,6 +361,31 @@ def without_sums(n: int, db: str | None, pipe, kinds: tuple[str, ...]) -> dict |
             "note": "not a way envoywatch runs: these sums are part of analyze; measured to show their cost"}
 
 
+# What a fast run writes: annotations and what is kept beside them (times of writing left out).
+ROW_TABLES = ("annotations", "mentions", "post_labels", "story_posts", "story_countries", "story_weeks",
+              "story_accounts", "page_labels", "page_targets", "page_weeks", "page_dirty", "reply_links",
+              "reply_weeks", "aggregate_marks")
+WRITE_TIMES = {"annotated_at", "updated_at", "computed_at", "refreshed_at"}
+
+
+def dump_rows(db: str, out: Path) -> None:
+    """Every row of ROW_TABLES in a workspace, sorted, one repr a line, under a header per table."""
+    import sqlalchemy as sa
+
+    from envoywatch.store import open_store
+
+    store = open_store(db)
+    with store.read() as conn, open(out, "w", encoding="utf-8") as f:
+        meta = sa.MetaData()
+        for name in ROW_TABLES:
+            table = sa.Table(name, meta, autoload_with=conn)
+            cols = [c for c in table.c if c.name not in WRITE_TIMES]
+            rows = sorted(repr(tuple(r)) for r in conn.execute(sa.select(*cols)))
+            f.write(f"## {name} {[c.name for c in cols]} {len(rows)}\n")
+            f.writelines(r + "\n" for r in rows)
+    store.close()
+
+
 def warm_pipeline():
     """Set up the pipeline and load every model, as a Dask worker does before its first task."""
     from envoywatch.distributed import _pipeline, warm_worker
@@ -375,6 +400,8 @@ def main() -> None:
     ap.add_argument("--posts", type=int, default=1000, help="posts for full mode and the bare encoder")
     ap.add_argument("--fast-posts", type=int, default=10000, help="posts for fast mode")
     ap.add_argument("--db", help="PostgreSQL URL to run on instead of a SQLite file (its schema is reset)")
+    ap.add_argument("--rows-out", help="write every annotation and kept-sum row of the fast run here, sorted "
+                    "(compare two checkouts' files with cmp: the same rows, or not)")
     ap.add_argument("--dask-workers", type=int, default=2, help="also run fast mode on a local Dask cluster "
                     "of this many workers (0: skip)")
     args = ap.parse_args()
@@ -386,6 +413,8 @@ def main() -> None:
     full_s, n_full, full_prof = run_analyze(db, False, pipe)
     fdb = workspace(args.fast_posts, args.db, name="annotate-fast")
     fast_s, n_fast, fast_prof = run_analyze(fdb, True, pipe)
+    if args.rows_out:
+        dump_rows(fdb, Path(args.rows_out))
     bare = without_sums(args.fast_posts, args.db, pipe, ("story",))
     bare_all = without_sums(args.fast_posts, args.db, pipe, tuple(KEPT_SUMS))
     enc_rate, full_rate, fast_rate = n_enc / enc_s, n_full / full_s, n_fast / fast_s
