@@ -376,6 +376,18 @@ def refresh_weeks(conn: Connection, weeks: Iterable[tuple[int, str]],
 
 WEEK_COLUMNS = ("account_id", "week", "key", "n", "first_at", "first_id")
 HAND_MAX = 4096  # posts in hand left out of a recount's read by id (SQLite binds at most 32,766 values)
+RUN_GAP = timedelta(days=28)  # touched weeks of an account this close are recounted as one range
+
+
+def _runs(weeks: Iterable[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    """(account, first week, last week) ranges covering these weeks; every week inside one is recounted."""
+    runs: list[list] = []
+    for a, w in sorted(set(weeks)):
+        if runs and runs[-1][0] == a and _monday(w) - _monday(runs[-1][2]) <= RUN_GAP:
+            runs[-1][2] = w
+        else:
+            runs.append([a, w, w])
+    return [(a, lo, hi) for a, lo, hi in runs]
 
 
 def _hand_rows_in_runs(hand: Mapping[int, list[tuple]], runs: list[tuple[int, str, str]]) -> list[tuple]:
@@ -389,18 +401,6 @@ def _hand_rows_in_runs(hand: Mapping[int, list[tuple]], runs: list[tuple[int, st
         if any(lo <= week <= hi for lo, hi in spans.get(a, ())):
             out += rows
     return out
-RUN_GAP = timedelta(days=28)  # touched weeks of an account this close are recounted as one range
-
-
-def _runs(weeks: Iterable[tuple[int, str]]) -> list[tuple[int, str, str]]:
-    """(account, first week, last week) ranges covering these weeks; every week inside one is recounted."""
-    runs: list[list] = []
-    for a, w in sorted(set(weeks)):
-        if runs and runs[-1][0] == a and _monday(w) - _monday(runs[-1][2]) <= RUN_GAP:
-            runs[-1][2] = w
-        else:
-            runs.append([a, w, w])
-    return [(a, lo, hi) for a, lo, hi in runs]
 
 
 def _posts_in_runs(conn: Connection, runs: list[tuple[int, str, str]], leave_out: Sequence[int] = ()
