@@ -153,14 +153,12 @@ class ClueIndex:
     """Which clues can match a text, from literal anchors every match of a clue contains.
 
     Each branch of a clue's regex has a run of literal letters ("states" in "all (of )?its
-    (50 )?states"); a text holding none of a clue's anchors cannot match it, so one trie search
-    over all anchors replaces most of the 56 clue searches (about 3 us instead of 150 us a post).
-    Clues with a branch too loose for an anchor are always tried.
+    (50 )?states"); a text holding none of a clue's anchors cannot match it, so looking for the
+    anchors replaces most of the 56 clue searches. Clues with a branch too loose for an anchor are
+    always tried.
     """
 
     def __init__(self, patterns: list[str]) -> None:
-        from envoywatch.analysis.gazetteer import trie_pattern
-
         self.always: list[int] = []
         by_anchor: dict[str, set[int]] = {}
         for i, p in enumerate(patterns):
@@ -169,9 +167,6 @@ class ClueIndex:
                 self.always.append(i)
             for a in anchors or ():
                 by_anchor.setdefault(a, set()).add(i)
-        # The longest anchor at a position stands for every anchor that is a prefix of it.
-        self.clues_at = {a: {i for b, ids in by_anchor.items() if a.startswith(b) for i in ids} for a in by_anchor}
-        self.finder = re.compile("(?=(" + trie_pattern(list(by_anchor)) + "))") if by_anchor else None
         # Anchors by their first two letters: a text holds an anchor only if it holds those two.
         self.by_pair: dict[tuple[str, str], list[tuple[str, set[int]]]] = {}
         for a, ids in by_anchor.items():
@@ -180,21 +175,13 @@ class ClueIndex:
 
     def candidates(self, t: str) -> list[int]:
         """Indices of the clues worth searching in a lower-cased text, in clue order: those of every
-        anchor the text holds (what the finder's matches, each the longest anchor at its place, add up
-        to), looked for only among the anchors starting with a letter pair of the text (42 -> 27 us)."""
+        anchor the text holds, looked for only among the anchors starting with a letter pair of the
+        text (27 us a veiled post; a trie search over all anchors took 42)."""
         hit = set(self.always)
         for pair in self.pairs.intersection(pairwise(t)):
             for a, ids in self.by_pair[pair]:
                 if a in t:
                     hit |= ids
-        return sorted(hit)
-
-    def candidates_by_finder(self, t: str) -> list[int]:
-        """`candidates` by the trie finder's matches (kept to test the two against each other)."""
-        hit = set(self.always)
-        if self.finder is not None:
-            for m in self.finder.finditer(t):
-                hit |= self.clues_at[m.group(1)]
         return sorted(hit)
 
 
