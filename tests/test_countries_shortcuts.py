@@ -47,7 +47,7 @@ def test_one_country_posts_get_the_stances_of_the_general_rule(monkeypatch) -> N
     assert sum(bool(c) for c, _ in fast) > 500  # the texts name countries
 
 
-def _candidates_by_finder(index, t: str) -> list[int]:
+def _finder_of(index):
     """The clues of a text as one trie search over every anchor finds them (what `candidates` replaced):
     the longest anchor at each place, standing for every anchor that is a prefix of it."""
     import re
@@ -57,10 +57,13 @@ def _candidates_by_finder(index, t: str) -> list[int]:
     by_anchor = {a: ids for group in index.by_pair.values() for a, ids in group}
     clues_at = {a: {i for b, ids in by_anchor.items() if a.startswith(b) for i in ids} for a in by_anchor}
     finder = re.compile("(?=(" + trie_pattern(list(by_anchor)) + "))")
-    hit = set(index.always)
-    for m in finder.finditer(t):
-        hit |= clues_at[m.group(1)]
-    return sorted(hit)
+
+    def candidates(t: str) -> list[int]:
+        hit = set(index.always)
+        for m in finder.finditer(t):
+            hit |= clues_at[m.group(1)]
+        return sorted(hit)
+    return candidates
 
 
 @pytest.mark.parametrize("extra", ["", "  all its states burning; left the european union", "某国 核污水 排海"])
@@ -68,7 +71,8 @@ def test_clue_candidates_by_letter_pairs_equal_the_finders(extra: str) -> None:
     warm_patterns()
     index = _clue_index()
     lows = [lower_keep_len(normalise(t + extra)) for t, _, _ in _texts()[::3]]
-    assert [index.candidates(t) for t in lows] == [_candidates_by_finder(index, t) for t in lows]
+    by_finder = _finder_of(index)
+    assert [index.candidates(t) for t in lows] == [by_finder(t) for t in lows]
     assert sum(bool(index.candidates(t)) for t in lows) > 50
 
 
