@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -182,13 +182,42 @@ def _sqlite_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
+def delete_annotations(conn: Connection, ids: Sequence[int]) -> None:
+    """Remove these posts' annotations, mentions and labels (posts annotated again, written later)."""
+    ids = [int(i) for i in ids]
+    if not ids:
+        return
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            _delete_sqlite(cur, ids)
+        finally:
+            cur.close()
+    elif dialect == "postgresql":
+        with conn.connection.driver_connection.cursor() as cur:
+            _delete_pg(cur, ids)
+    else:
+        for table in (annotations, mentions, post_labels):
+            conn.execute(delete(table).where(table.c.post_id.in_(ids)))
+
+
+def _delete_sqlite(cur, ids: list[int]) -> None:
+    for table in TABLE_COLUMNS:
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
+            cur.execute(f"DELETE FROM {table} WHERE post_id IN ({', '.join('?' * len(chunk))})", chunk)
+
+
+def _delete_pg(cur, ids: list[int]) -> None:
+    for table in TABLE_COLUMNS:
+        cur.execute(f"DELETE FROM {table} WHERE post_id = ANY(%s)", (ids,))
+
+
 def _write_sqlite(conn: Connection, ids: list[int], tables: dict[str, list[tuple]]) -> None:
     cur = conn.connection.dbapi_connection.cursor()
     try:
-        for table in TABLE_COLUMNS:
-            for i in range(0, len(ids), CHUNK):
-                chunk = ids[i : i + CHUNK]
-                cur.execute(f"DELETE FROM {table} WHERE post_id IN ({', '.join('?' * len(chunk))})", chunk)
+        _delete_sqlite(cur, ids)
         for table, cols in TABLE_COLUMNS.items():
             if tables[table]:
                 sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
@@ -199,8 +228,7 @@ def _write_sqlite(conn: Connection, ids: list[int], tables: dict[str, list[tuple
 
 def _write_pg(conn: Connection, ids: list[int], tables: dict[str, list[tuple]]) -> None:
     with conn.connection.driver_connection.cursor() as cur:
-        for table in TABLE_COLUMNS:
-            cur.execute(f"DELETE FROM {table} WHERE post_id = ANY(%s)", (ids,))
+        _delete_pg(cur, ids)
         for table, cols in TABLE_COLUMNS.items():
             if tables[table]:
                 with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
@@ -220,11 +248,13 @@ def _write_generic(conn: Connection, ids: list[int], tables: dict[str, list[tupl
             conn.execute(insert(table), rows)
 
 
-def target_priors(store: Store) -> dict[str, dict[str, float]]:
+def target_priors(store: Store, unwritten: Mapping[str, Mapping[str, int]] | None = None
+                  ) -> dict[str, dict[str, float]]:
     """Per account, the share of explicitly hostile mentions aimed at each country.
 
     Accounts of one actor share their actor's history: an ambassador's new page inherits
-    what the embassy has been attacking.
+    what the embassy has been attacking. `unwritten` adds, per account ("platform:handle"), the
+    counts per country of such mentions in annotations not written yet (see `explicit_targets`).
     """
     q = (select(accounts.c.platform, accounts.c.handle, accounts.c.actor_id, mentions.c.code, func.count())
          .select_from(mentions.join(posts, posts.c.id == mentions.c.post_id)
@@ -239,6 +269,13 @@ def target_priors(store: Store) -> dict[str, dict[str, float]]:
             counts[group][code] += n
         members = conn.execute(select(accounts.c.platform, accounts.c.handle, accounts.c.actor_id)
                                .where(accounts.c.actor_id.is_not(None))).all()
+    if unwritten:
+        actor_of = {f"{platform}:{handle}": actor_id for platform, handle, actor_id in members}
+        for account, codes in unwritten.items():
+            group = f"actor:{actor_of[account]}" if account in actor_of else account
+            for code, n in codes.items():
+                counts.setdefault(group, {}).setdefault(code, 0.0)
+                counts[group][code] += n
     shares = {g: {c: n / sum(cs.values()) for c, n in cs.items()} for g, cs in counts.items()}
     priors = {g: v for g, v in shares.items() if not g.startswith("actor:")}
     for platform, handle, actor_id in members:
@@ -256,6 +293,19 @@ def load_annotations(store: Store, ids: Sequence[int], version: str) -> dict[int
                 annotations.c.post_id.in_(ids[i : i + 500]), annotations.c.version == version)
             found.update((pid, data) for pid, data in conn.execute(q) if isinstance(data, dict))
     return found
+
+
+def explicit_targets(anns: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, dict[str, int]]:
+    """Per account, the mentions `target_priors` would count in these (account, annotation) pairs
+    once written: explicit (not veiled), hostile, of a known country."""
+    out: dict[str, dict[str, int]] = {}
+    for account, a in anns:
+        for m in a.get("countries") or []:
+            code = m.get("code")
+            if code is not None and m.get("stance") == "hostile" and not bool(m.get("veiled")):
+                codes = out.setdefault(account, {})
+                codes[code] = codes.get(code, 0) + 1
+    return out
 
 
 def veiled_post_ids(store: Store) -> list[int]:
