@@ -64,6 +64,23 @@ def test_search_ignores_the_case_of_latin_words(sample, word):
 def test_postgresql_search_adds_case_variants_only_for_non_ascii_words():
     assert q.ts_query("Vilnius") == "(vilnius:*)"  # 'simple' folds ASCII in every server locale
     assert q.ts_query("Казахстан") == "(Казахстан:* | казахстан:*)"
+    assert q.ts_query("Казахстан Vilnius", prefix=False) == "(Казахстан | казахстан) & (vilnius)"
+
+
+@pytest.mark.parametrize("words", ["cooperation", "Washington cooperation", "embassy the", "Казахстан", "coop"])
+def test_dense_check_by_whole_words_first_decides_as_the_prefixes_would(sample, words, monkeypatch):
+    """PostgreSQL checks the whole words before the prefixes: they match a subset, so the answer is the same."""
+    store, _ = sample
+    if store.dialect != "postgresql":
+        pytest.skip("the whole-word check is PostgreSQL's")
+    with store.read() as conn:
+        def ids(m):
+            return set(conn.execute(text(q.TS_IDS).bindparams(m=m)).scalars())
+        whole, prefixed = ids(q.ts_query(words, prefix=False)), ids(q.ts_query(words))
+        assert whole <= prefixed
+        for dense in sorted({0, len(whole), len(whole) + 1, len(prefixed) - 1, len(prefixed), len(prefixed) + 1}):
+            monkeypatch.setattr(q, "DENSE", max(dense, 0))
+            assert q.dense_filter(conn, PostFilter(q=words)) == (len(prefixed) > max(dense, 0)), dense
 
 
 def test_week_in_sql_is_the_monday_of_the_utc_week(store):

@@ -54,17 +54,19 @@ def fts_query(q: str) -> str:
     return " ".join(f'"{w}"*' for w in search_words(q))
 
 
-def ts_query(q: str) -> str:
+def ts_query(q: str, prefix: bool = True) -> str:
     """The same for PostgreSQL's to_tsquery: every word as a prefix, all required.
 
     A server with the C locale does not fold non-Latin case, so a non-ASCII word also goes in as
     lower-case and capitalised; an ASCII word is folded by the 'simple' dictionary in every locale,
     and each extra prefix variant is another GIN scan (a two-word search at 6M posts: 620 -> 345 ms).
+    `prefix=False`: the words whole, which match a subset of the posts the prefixes match.
     """
+    star = ":*" if prefix else ""
     terms = []
     for w in search_words(q):
         variants = [w.lower()] if w.isascii() else sorted({w, w.lower(), w.capitalize()})
-        terms.append("(" + " | ".join(f"{v}:*" for v in variants) + ")")
+        terms.append("(" + " | ".join(f"{v}{star}" for v in variants) + ")")
     return " & ".join(terms)
 
 
@@ -132,8 +134,9 @@ def dense_filter(conn, f: PostFilter) -> bool:
     """On SQLite: whether a search, country or technique matches so many posts that walking the newest
     posts and checking each is cheaper than sorting all matches (SQLite's planner cannot tell)."""
     if conn.dialect.name == "postgresql":  # its planner misjudges rare words: it walks dates, parsing every post
-        lists = [text(TS_IDS).columns(id=Integer).bindparams(m=ts_query(f.q))] if ts_query(f.q or "") else []
-        return any(_longer_than(conn, ids, DENSE) for ids in lists)
+        return bool(ts_query(f.q or "")) and any(  # whole words first: a subset, without GIN's prefix bitmaps
+            _longer_than(conn, text(TS_IDS).columns(id=Integer).bindparams(m=m), DENSE)
+            for m in (ts_query(f.q, prefix=False), ts_query(f.q)))
     if conn.dialect.name != "sqlite":
         return False
     match = fts_query(f.q or "")
