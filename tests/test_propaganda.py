@@ -199,3 +199,45 @@ def test_language_prior_cut_reweights_to_the_target_prevalence():
     native = language_prior_cut(p, y, groups, float(y.mean()))
     rare = language_prior_cut(p, y, groups, 0.2)
     assert rare["cut"] > native["cut"] and 0 < rare["oof_f1"] <= 1
+
+
+def _same_matrix(a, b) -> bool:
+    """Bit for bit: the same shape, dtypes, row pointers, sorted column indices and values."""
+    return (a.shape == b.shape and a.dtype == b.dtype and a.indices.dtype == b.indices.dtype
+            and a.has_sorted_indices and b.has_sorted_indices and np.array_equal(a.indptr, b.indptr)
+            and np.array_equal(a.indices, b.indices) and a.data.tobytes() == b.data.tobytes())
+
+
+def test_word_ngrams_counted_here_equal_the_vectorizers_own_transform():
+    """The committed model's word block, on real diplomats' tweets when present, repeated words,
+    hashtags, handles, scripts and empty texts: the same TF-IDF matrix, bit for bit."""
+    import json
+
+    from envoywatch.analysis.propaganda import load_model
+    from envoywatch.analysis.propaganda_model import NgramSpec, _plain_words
+    from envoywatch.evaluation import shared_data_dir
+
+    texts = [HOSTILE, CALM, KK, ZH, *BAD, "lies lies lies and more lies lies", "#StopTheLies @user httpurl lies",
+             "the the the", "a", "Lies! LIES? lies."]
+    root = shared_data_dir()
+    if root is not None and (root / "dipromats2023" / "test_t1_en.json").exists():
+        texts += [r["text"] for r in json.loads((root / "dipromats2023" / "test_t1_en.json").read_text("utf-8"))]
+    norm = [normalise(t) for t in texts]
+    spec = load_model().spec
+    fresh = NgramSpec(spec.terms, spec.idf)  # no vectorizer made yet: the way a worker starts
+    assert _plain_words(fresh.vectorizer("word"))  # counted here, not by the vectorizer
+    assert _same_matrix(fresh.transform("word", norm), fresh.vectorizer("word").transform(norm))
+    assert fresh.transform("word", norm).nnz > len(texts)
+
+
+@pytest.mark.parametrize("ngram", [(1, 1), (1, 3), (2, 3)])
+def test_word_counts_follow_the_vectorizers_ngram_range(ngram):
+    from envoywatch.analysis.propaganda_model import NgramSpec
+
+    texts = [normalise(t) for t in (HOSTILE, CALM, KK, ZH, "lies and more lies and more lies", "", "one")]
+    spec = NgramSpec()
+    v = NgramSpec.make("word", min_df=1).set_params(ngram_range=ngram).fit(texts)
+    spec._vecs["word"] = v
+    assert _same_matrix(spec.transform("word", texts), v.transform(texts))
+    spec._vecs["char"] = NgramSpec.make("char", min_df=1).fit(texts)  # not words: the vectorizer's own path
+    assert _same_matrix(spec.transform("char", texts), spec._vecs["char"].transform(texts))
