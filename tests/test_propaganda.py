@@ -241,3 +241,51 @@ def test_word_counts_follow_the_vectorizers_ngram_range(ngram):
     assert _same_matrix(spec.transform("word", texts), v.transform(texts))
     spec._vecs["char"] = NgramSpec.make("char", min_df=1).fit(texts)  # not words: the vectorizer's own path
     assert _same_matrix(spec.transform("char", texts), spec._vecs["char"].transform(texts))
+
+
+def _decide_every_head(model, probs, i, fast, lang=None):
+    """`decide` as it was: every technique head read for every post, propaganda or not."""
+    from envoywatch.analysis.propaganda import TECHNIQUES, undiplomatic_score
+
+    mode = "fast" if fast else "full"
+    score = float(probs["propaganda"][i])
+    cut = model.meta.get("propaganda_cuts", {}).get(mode, {}).get(lang or "", model.heads["propaganda"].cut(fast))
+    if "propaganda_emb_only" in probs and lang not in model.meta.get("ngram_languages", ()):
+        xling = model.meta["emb_only"]
+        score, cut = float(probs["propaganda_emb_only"][i]), xling.get("cuts", {}).get(lang, xling["threshold"])
+    is_prop = score >= cut
+    pre = "ru/" if lang == "ru" and "ru/loaded_language" in probs else ""
+    cond = {lab: float(probs[pre + lab][i]) for lab in TECHNIQUES if pre + lab in probs}
+    extra = model.meta.get("technique_extra" + ("_ru" if pre else ""), {}).get(mode, 0.5)
+    techniques = []
+    if is_prop and cond:
+        top = max(cond, key=cond.get)
+        chosen = [lab for lab, p in cond.items() if p >= extra or lab == top]
+        techniques = sorted(({"label": lab, "score": round(score * cond[lab], 3)} for lab in chosen),
+                            key=lambda t: -t["score"])
+    disc = score * probs[pre + "discrediting"][i] if pre + "discrediting" in probs else score
+    loaded = score * cond.get("loaded_language", 0.0)
+    return {"propaganda": bool(is_prop), "propaganda_score": round(score, 4), "techniques": techniques,
+            "undiplomatic": round(float(undiplomatic_score(disc, loaded)), 4)}
+
+
+def test_decide_reads_technique_heads_only_for_propaganda_and_decides_as_before():
+    import json
+
+    from envoywatch.analysis.propaganda import as_rows, decide, load_model, score_texts
+    from envoywatch.evaluation import shared_data_dir
+
+    texts = [HOSTILE, CALM, KK, ZH, *BAD, "Лицемеры в Вашингтоне снова лгут всему миру!"]
+    root = shared_data_dir()
+    if root is not None and (root / "dipromats2023" / "test_t1_en.json").exists():
+        texts += [r["text"] for r in json.loads((root / "dipromats2023" / "test_t1_en.json").read_text("utf-8"))]
+    model = load_model()
+    props = 0
+    for fast in (True, False):
+        probs = as_rows(score_texts(model, texts, None if fast else fake_embed(texts)))
+        for i in range(len(texts)):
+            for lang in ("en", "es", "ru", "kk", None):
+                got = decide(model, probs, i, fast, lang)
+                assert got == _decide_every_head(model, probs, i, fast, lang)
+                props += got["propaganda"]
+    assert props > 10

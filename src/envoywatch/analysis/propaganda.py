@@ -87,22 +87,32 @@ def decide(model: PropagandaModel, probs: dict[str, np.ndarray], i: int, fast: b
         score, cut = float(probs["propaganda_emb_only"][i]), xling.get("cuts", {}).get(lang, xling["threshold"])
     is_prop = score >= cut
     pre = "ru/" if lang == "ru" and "ru/loaded_language" in probs else ""
-    cond = {lab: float(probs[pre + lab][i]) for lab in TECHNIQUES if pre + lab in probs}
-    extra = model.meta.get("technique_extra" + ("_ru" if pre else ""), {}).get(mode, 0.5)
     techniques = []
-    if is_prop and cond:
-        top = max(cond, key=cond.get)
-        chosen = [lab for lab, p in cond.items() if p >= extra or lab == top]
-        techniques = sorted(({"label": lab, "score": round(score * cond[lab], 3)} for lab in chosen),
-                            key=lambda t: -t["score"])
+    if is_prop:
+        cond = {lab: float(probs[pre + lab][i]) for lab in TECHNIQUES if pre + lab in probs}
+        techniques = _techniques(model, cond, score, mode, pre)
+        tone = cond.get("loaded_language", 0.0)
+    else:  # most posts: of the technique heads, only loaded language counts (toward the tone)
+        tone = float(probs[pre + "loaded_language"][i]) if pre + "loaded_language" in probs else 0.0
     disc = score * probs[pre + "discrediting"][i] if pre + "discrediting" in probs else score
-    loaded = score * cond.get("loaded_language", 0.0)
+    loaded = score * tone
     return {
         "propaganda": bool(is_prop),
         "propaganda_score": round(score, 4),
         "techniques": techniques,
         "undiplomatic": round(float(undiplomatic_score(disc, loaded)), 4),
     }
+
+
+def _techniques(model: PropagandaModel, cond: dict[str, float], score: float, mode: str, pre: str
+                ) -> list[dict[str, Any]]:
+    """A propaganda post's likeliest technique and any other above the mode's cut, by score."""
+    if not cond:
+        return []
+    extra = model.meta.get("technique_extra" + ("_ru" if pre else ""), {}).get(mode, 0.5)
+    top = max(cond, key=cond.get)
+    chosen = [lab for lab, p in cond.items() if p >= extra or lab == top]
+    return sorted(({"label": lab, "score": round(score * cond[lab], 3)} for lab in chosen), key=lambda t: -t["score"])
 
 
 @analyzer
