@@ -157,15 +157,18 @@ def _examples(pairs: list[tuple[int, int]], docs: list[Doc], n: int) -> list[lis
              for i in pair] for pair in pairs[::step][:n]]
 
 
-def _translated_docs() -> tuple[list[Doc], list[str]]:
+def _translated_docs(related: bool = False) -> tuple[list[Doc], list[str]]:
+    """Our translated posts, each with its message group; with `related`, also the posts written on
+    the same subjects in another language that say something else (each its own group)."""
     base = datetime(2020, 3, 1, tzinfo=UTC)
     docs, groups = [], []
-    path = REPO_EVALDATA / "crossposts" / "translated.jsonl"
-    for i, line in enumerate(path.read_text().splitlines()):
-        r = json.loads(line)
-        docs.append(Doc(i, r["account"], r["account"].split(":")[0], r["lang"],
-                        base + timedelta(days=r["day"]), r["text"]))
-        groups.append(r["group"])
+    files = [("translated.jsonl", "group")] + ([("related.jsonl", "pair")] if related else [])
+    for name, key in files:
+        for line in (REPO_EVALDATA / "crossposts" / name).read_text().splitlines():
+            r = json.loads(line)
+            docs.append(Doc(len(docs), r["account"], r["account"].split(":")[0], r["lang"],
+                            base + timedelta(days=r["day"]), r["text"], sender="CN", host="KZ"))
+            groups.append(r[key] if key == "group" else f"related:{len(docs)}")
     return docs, groups
 
 
@@ -184,8 +187,9 @@ def _embed_cached(texts: list[str]) -> np.ndarray:
     return vecs
 
 
-def evaluate_translated(params: CrosspostParams | None = None) -> dict:
-    docs, groups = _translated_docs()
+def evaluate_translated(params: CrosspostParams | None = None, related: bool = False) -> dict:
+    """Pairs of our translated posts by different accounts that the detector joins, against their groups."""
+    docs, groups = _translated_docs(related)
     vecs = _embed_cached([d.text for d in docs])
     clusters = find_clusters(docs, {d.id: vecs[i] for i, d in enumerate(docs)}, params)
     authors = [d.account for d in docs]
@@ -197,9 +201,13 @@ def evaluate_translated(params: CrosspostParams | None = None) -> dict:
         key = "-".join(sorted((docs[a].lang, docs[b].lang)))
         by_lang[key][0] += 1
         by_lang[key][1] += (a, b) in pred
-    return {"data": "evaldata/crossposts/translated.jsonl (written by the envoywatch team)",
-            "messages": len(set(groups)), "posts": len(docs), "languages": ["en", "kk", "ru", "zh"],
+    related_posts = {i for i, g in enumerate(groups) if g.startswith("related:")}
+    data = "evaldata/crossposts/translated.jsonl" + (" + related.jsonl" if related else "")
+    return {"data": f"{data} (written by the envoywatch team)",
+            "messages": len(set(groups)) - len(related_posts), "posts": len(docs),
+            "related_posts": len(related_posts), "languages": ["en", "kk", "ru", "zh"],
             **_prf(pred, gold),
+            "pairs_joining_a_related_post": sum(1 for p in pred if related_posts & set(p)),
             "recall_by_language_pair": {k: round(v[1] / v[0], 3) for k, v in sorted(by_lang.items())},
             "false_pairs": _examples(sorted(pred - gold), docs, 5),
             "missed_pairs": _examples(sorted(gold - pred), docs, 5)}
@@ -213,7 +221,8 @@ def crossposts_eval(split: str | None = None) -> dict:
                            "language-centred e5 mutual best match with margin",
                  "gold": "DIPROMATS: gold_copy_pairs (word 3-gram/word-set overlap, or 70% of the shorter post in "
                          "verbatim runs within 14 days; closed transitively), pairs of posts by different accounts; "
-                         "translated: groups written by the team"}
+                         "translated: groups written by the team; with_related adds 30 posts on the same subjects that "
+                         "say something else (no post of theirs is a copy of another)"}
     d = shared_data_dir()
     if d is None:
         out["dipromats"] = "skipped: ../shared/data is absent"
@@ -221,6 +230,7 @@ def crossposts_eval(split: str | None = None) -> dict:
         out["dipromats"] = [evaluate_dipromats(d / "dipromats2023" / f) for f in DIPROMATS_FILES
                             if (d / "dipromats2023" / f).exists()]
     out["translated"] = evaluate_translated()
+    out["translated_with_related"] = evaluate_translated(related=True)
     return out
 
 

@@ -4,7 +4,8 @@ Four passes, none comparing all pairs: exact copies by a hash of the normalised 
 near copies by MinHash LSH on character 5-shingles (queried at 0.3, confirmed with the exact
 Jaccard or containment); excerpts and quoted statements through an index of rare word 3-grams,
 confirmed by the share of verbatim word runs; translations by language-centred e5 embeddings, mutual best match
-with a margin over the runner-up, within a time window. Each cluster's origin is its earliest post.
+with a margin over the runner-up, within a time window, confirmed by what the two texts show alike (numbers,
+countries, a question). Each cluster's origin is its earliest post.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class CrosspostParams:
     translation_window_days: float = 3.0
     translation_margin: float = 0.15
     translation_floor: float = 0.4  # cosine of language-centred vectors
+    translation_sure: float = 0.45  # ... from here on the vectors suffice; below, the texts must share a sign
+    translation_signs: bool = True  # numbers, countries and questions must not tell the two texts apart
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Doc:
     text: str
     norm: str = ""
     sender: str | None = None  # sending country: translations are sought within one country's accounts
+    host: str | None = None  # host country: like the sender, named too often to tell two messages apart
 
 
 @dataclass
@@ -275,6 +279,60 @@ def _same_sender(a: Doc, b: Doc) -> bool:
     return a.sender is None or b.sender is None or a.sender == b.sender
 
 
+_NUMBER = re.compile(r"\d+(?:[,.\u00a0\u202f ]\d{3})*")
+_QUESTION = re.compile(r"[?？]")
+
+
+@dataclass(frozen=True)
+class Signs:
+    """What a translation keeps in any language: its numbers, the countries it names, whether it asks."""
+
+    numbers: frozenset[str]
+    countries: frozenset[str]
+    asks: bool
+
+
+def signs(text: str) -> Signs:
+    """The signs of a post's text, outside its links, @mentions and hashtags.
+
+    A number is kept as its significant digits ("500,000", "500 тысяч" and "50万" all read "5"),
+    because translations write round numbers in words of their own."""
+    from envoywatch.analysis.gazetteer import default_gazetteer
+
+    t = _MENTION.sub(" ", _URL.sub(" ", unicodedata.normalize("NFKC", html.unescape(text or "")[:MAX_CHARS])))
+    numbers = frozenset(re.sub(r"\D", "", n).strip("0") or "0" for n in _NUMBER.findall(t))
+    found = default_gazetteer().find(t)
+    countries = frozenset(m.code for m in found if m.kind != "hashtag" and t[m.start - 1 : m.start] != "#")
+    return Signs(numbers, countries, bool(_QUESTION.search(t)))
+
+
+def signs_differ(a: Signs, b: Signs) -> bool:
+    """Two texts that cannot be one message: different numbers, each naming a country the other does
+    not, or a question against a statement. A translation may drop a sentence, so one text's countries
+    may be a part of the other's."""
+    return (bool(a.numbers and b.numbers and not a.numbers & b.numbers)
+            or bool(a.countries - b.countries and b.countries - a.countries)
+            or a.asks != b.asks)
+
+
+def signs_shared(a: Signs, b: Signs, common: frozenset[str] = frozenset()) -> bool:
+    """A sign both texts carry: a number, or a named country other than the `common` ones."""
+    return bool(a.numbers & b.numbers or (a.countries & b.countries) - common)
+
+
+def _confirmed(a: Doc, b: Doc, sim: float, p: CrosspostParams, memo: dict[int, Signs]) -> bool:
+    """A translation candidate that the vectors chose: its texts must not contradict each other, and
+    below `translation_sure` they must share a number or a country."""
+    if not p.translation_signs:
+        return sim >= p.translation_floor
+    sa = memo.get(a.id) or memo.setdefault(a.id, signs(a.text))
+    sb = memo.get(b.id) or memo.setdefault(b.id, signs(b.text))
+    if signs_differ(sa, sb):
+        return False
+    common = frozenset(c for c in (a.sender, a.host, b.sender, b.host) if c)
+    return sim >= p.translation_sure or (sim >= p.translation_floor and signs_shared(sa, sb, common))
+
+
 def translation_pairs(docs: Sequence[Doc], vecs: np.ndarray, p: CrosspostParams,
                       group: Sequence[int] | None = None) -> list[tuple[int, int]]:
     """Mutual best matches across languages within the window, each clear of its runner-up.
@@ -293,14 +351,14 @@ def translation_pairs(docs: Sequence[Doc], vecs: np.ndarray, p: CrosspostParams,
             if rest.size:
                 top.append((float(sims[rest[0]]), int(cand[rest[0]])))
             best[(i, lang)] = top
-    pairs = []
+    pairs, memo = [], {}
     for (i, lang), top in best.items():
         s, j = top[0]
         back = best.get((j, docs[i].lang))
-        if not back or back[0][1] != i or s < p.translation_floor:
+        if not back or back[0][1] != i or s < p.translation_floor or i > j:
             continue
         runner = max([t[0] for t in top[1:2]] + [t[0] for t in back[1:2]] + [-1.0])
-        if s - runner >= p.translation_margin and i < j:
+        if s - runner >= p.translation_margin and _confirmed(docs[i], docs[j], s, p, memo):
             pairs.append((i, j))
     return pairs
 
@@ -384,7 +442,7 @@ def _drop_forwards(docs: Sequence[Doc], members: list[int]) -> list[int]:
 
 
 def _doc(p: PostRow, acc) -> Doc:
-    return Doc(p.id, acc.key, p.platform, p.lang, p.created_at, p.text, sender=acc.sending)
+    return Doc(p.id, acc.key, p.platform, p.lang, p.created_at, p.text, sender=acc.sending, host=acc.host)
 
 
 def _stored_vectors(store, docs: list[Doc]) -> dict[int, np.ndarray]:
