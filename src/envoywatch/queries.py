@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, and_, func, or_, select, text, type_coerce
+from sqlalchemy import Integer, Select, String, and_, any_, bindparam, func, or_, select, text, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from envoywatch.store.db import Store
 from envoywatch.store.schema import (
@@ -386,6 +387,15 @@ def count_events(store: Store, type: str | None = None, account: str | None = No
         return conn.execute(_events_query(select(func.count()), type, account, date_from, date_to, where)).scalar_one()
 
 
+def in_list(column, values: list, dialect: str):
+    """`column IN values`; on PostgreSQL `column = ANY(:array)`, one parameter whatever the length: the
+    statement's text stays the same, so psycopg converts it once instead of on every page (a statement
+    of hundreds of placeholders is too long for its cache: about 10 ms of CPU for 350 ids)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def evidence_refs(conn, ids: list[int]) -> dict[int, dict]:
     """{id, platform_id, url, account, created_at} of each post, read as plain tuples (stories cite hundreds)."""
     refs: dict[int, dict] = {}
@@ -394,7 +404,8 @@ def evidence_refs(conn, ids: list[int]) -> dict[int, dict]:
     for i in range(0, len(ids), 500):
         q = (select(posts.c.id, posts.c.platform_id, posts.c.url, at, posts.c.platform,
                     accounts.c.handle, accounts.c.platform_id.label("account_pid"))
-             .join(accounts, posts.c.account_id == accounts.c.id).where(posts.c.id.in_(ids[i : i + 500])))
+             .join(accounts, posts.c.account_id == accounts.c.id)
+             .where(in_list(posts.c.id, ids[i : i + 500], conn.dialect.name)))
         for pid, platform_id, url, created, platform, handle, account_pid in conn.execute(q):
             refs[pid] = {"id": pid, "platform_id": platform_id, "url": url,
                          "account": account_label(platform, handle, account_pid),

@@ -12,6 +12,7 @@ from datetime import datetime
 import orjson
 from sqlalchemy import String, func, select, type_coerce
 
+from envoywatch.queries import in_list
 from envoywatch.store.db import Store
 from envoywatch.store.schema import annotations, posts
 from envoywatch.timeutil import as_utc
@@ -38,7 +39,7 @@ def read_posts(store: Store, ids: list[int], date_from, date_to, post_ids: list[
          .select_from(posts.outerjoin(annotations, annotations.c.post_id == posts.c.id))
          .order_by(posts.c.created_at, posts.c.id))
     if post_ids is not None:
-        q = q.where(posts.c.id.in_(post_ids))
+        q = q.where(in_list(posts.c.id, post_ids, store.dialect))
     else:
         q = q.where(posts.c.account_id.in_(ids), posts.c.kind != "reply", posts.c.created_at.is_not(None))
     if date_from and post_ids is None:
