@@ -67,6 +67,8 @@ def endpoints(scale: float) -> list[tuple[str, str, float]]:
         ("search_two_words", "/api/posts?q=hegemony+sanctions", 1.0),
         ("search_common_word", "/api/posts?q=vaccine", 0.5),
         ("search_page", "/search?q=Vilnius", 1.0),
+        ("country_page_common", "/country/US", 1.0),  # who attacks a country: the country most attacked
+        ("country_page_rare", "/country/PL", 1.0),
         ("api_actors", "/api/actors", 1.0),  # cached per workspace state: "uncached" is warm, first_request_ms cold
         # the story is cached per URL: "cached" is the warm story, "uncached" (?nocache=N) builds it every time
         ("story_median", f"/api/story/{med['actor_id']}", 0.2),
