@@ -366,10 +366,14 @@ ROW_TABLES = ("annotations", "mentions", "post_labels", "story_posts", "story_co
               "story_accounts", "page_labels", "page_targets", "page_weeks", "page_dirty", "reply_links",
               "reply_weeks", "aggregate_marks")
 WRITE_TIMES = {"annotated_at", "updated_at", "computed_at", "refreshed_at"}
+# Row ids that only number rows as written (nothing reads them): a post's mentions and labels get new
+# ones whenever they are rewritten, and a run that writes posts in another order numbers them otherwise.
+SURROGATE_IDS = {"mentions", "post_labels"}
 
 
 def dump_rows(db: str, out: Path) -> None:
-    """Every row of ROW_TABLES in a workspace, sorted, one repr a line, under a header per table."""
+    """Every row of ROW_TABLES in a workspace, sorted, one repr a line, under a header per table
+    (times of writing and surrogate row ids left out)."""
     import sqlalchemy as sa
 
     from envoywatch.store import open_store
@@ -379,7 +383,8 @@ def dump_rows(db: str, out: Path) -> None:
         meta = sa.MetaData()
         for name in ROW_TABLES:
             table = sa.Table(name, meta, autoload_with=conn)
-            cols = [c for c in table.c if c.name not in WRITE_TIMES]
+            cols = [c for c in table.c if c.name not in WRITE_TIMES
+                    and not (c.name == "id" and name in SURROGATE_IDS)]
             rows = sorted(repr(tuple(r)) for r in conn.execute(sa.select(*cols)))
             f.write(f"## {name} {[c.name for c in cols]} {len(rows)}\n")
             f.writelines(r + "\n" for r in rows)
