@@ -60,7 +60,7 @@ class CrosspostParams:
     translation_margin: float = 0.15
     translation_floor: float = 0.4  # cosine of language-centred vectors
     translation_sure: float = 0.45  # ... from here on the vectors suffice; below, the texts must share a sign
-    translation_signs: bool = True  # numbers, countries and questions must not tell the two texts apart
+    translation_signs: bool = True  # numbers, countries, questions must agree (False: the vectors alone decide)
 
 
 @dataclass
