@@ -56,6 +56,13 @@ def test_things_that_are_not_the_country(text: str) -> None:
     assert "US" not in codes(text) and "TR" not in codes(text) and "TG" not in codes(text)
 
 
+@pytest.mark.parametrize("text", ["Наурыз мейрамы құтты болсын!", "С праздником Наурыз!", "Наурызбен құттықтаймыз",
+                                  "22 наурыз күні", "Наурыз айының 22-сі"])
+def test_nauryz_the_spring_holiday_and_kazakh_march_is_not_nauru(text: str) -> None:
+    assert codes(text) == set()
+    assert codes(text + " Науру") == {"NR"}
+
+
 def test_mentions_keep_span_and_surface() -> None:
     text = "Вчера Соединёнными Штатами было заявлено"
     (m,) = default_gazetteer().find(text)
