@@ -82,12 +82,14 @@ def _outdated(store) -> None:
         conn.execute(text("UPDATE mentions SET code = 'JP', stance = 'hostile', veiled = FALSE"))
 
 
-@pytest.mark.parametrize("limit", [None, 3])
+@pytest.mark.parametrize("limit", [None, 3, "chars"])
 @pytest.mark.parametrize("outdated", [False, True])
 def test_veiled_posts_written_once_equal_written_then_reresolved(db_url, tmp_path, monkeypatch, limit,
                                                                  outdated) -> None:
     monkeypatch.setattr(az, "FAST_BATCH", 16)  # several batches, posts kept back from each
-    if limit is not None:  # past the limit, posts are written and re-resolved from the store
+    if limit == "chars":  # longer posts are written and re-resolved from the store
+        monkeypatch.setattr(az, "HELD_CHARS", 75)
+    elif limit is not None:  # and so are posts past the limit
         monkeypatch.setattr(az, "HELD_VEILED", limit)
     store, ref = open_store(db_url), open_store(str(tmp_path / "ref.db"))
     for s in (store, ref):
