@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +110,7 @@ def word_counts(v: TfidfVectorizer, texts: Sequence[str]) -> sparse.csr_matrix:
         toks = tokens(doc)
         found: dict[int, int] = {}
         for n in range(lo, hi + 1):
-            for g in toks if n == 1 else map(join, zip(toks, toks[1:]) if n == 2 else _runs(toks, n)):
+            for g in toks if n == 1 else map(join, pairwise(toks) if n == 2 else _runs(toks, n)):
                 j = get(g)
                 if j is not None:
                     found[j] = found.get(j, 0) + 1

@@ -13,7 +13,15 @@ from sqlalchemy.orm import aliased
 
 from envoywatch.analysis.base import PostInput
 from envoywatch.store.db import Store
-from envoywatch.store.schema import accounts, actors, annotations, embeddings, mentions, post_labels, posts
+from envoywatch.store.schema import (
+    accounts,
+    actors,
+    annotations,
+    embeddings,
+    mentions,
+    post_labels,
+    posts,
+)
 from envoywatch.timeutil import as_utc, utcnow
 
 parent = aliased(posts)
