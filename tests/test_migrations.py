@@ -1,5 +1,5 @@
 """Migrations on both engines: 0005 (deferred-index record), 0006-0008 (the story, reply and page sums),
-0011 (the accounts each event concerns)."""
+0011 (the accounts each event concerns), 0012 (the country page's kept rows)."""
 
 from __future__ import annotations
 
@@ -169,3 +169,36 @@ def test_the_cli_says_when_it_upgrades_an_existing_workspace(tmp_path):
     assert f"Upgrading the workspace from schema 0009 to {head}" in result.stderr
     fresh = runner.invoke(app, ["--db", str(tmp_path / "new.db"), "accounts", "list"])
     assert fresh.exit_code == 0 and "Upgrading" not in fresh.stderr
+
+
+def test_0012_counts_the_country_page_rows_as_flush_keeps_them(db_url):
+    from datetime import timedelta
+
+    from test_events import T0, Workspace
+    from test_page_sums import _countries, _country_ann
+
+    from envoywatch.store import page_sums
+    from envoywatch.store.schema import page_targets
+
+    store = open_store(db_url)
+    ws = Workspace(store)
+    x = ws.account("x", "mapped", ws.actor("Embassy of Maps"))
+    for i in range(9):
+        ws.post(x, f"post {i}", T0 + timedelta(days=3 * i), ann=_country_ann(i))
+    with store.write() as conn:
+        page_sums.catch_up(conn)
+        page_sums.flush(conn)
+
+    def rows() -> list:
+        with store.read() as conn:
+            return sorted(tuple(r) for r in conn.execute(select(page_targets)))
+
+    kept, shown = rows(), _countries(store, live=False)
+    assert kept and shown[0]["accounts"][0]["veiled"] > 0
+    _downgrade(store, "0011")
+    with store.engine.connect() as conn:
+        assert "veiled" not in {c["name"] for c in inspect(conn).get_columns("page_targets")}
+    upgrade(store)
+    assert rows() == kept
+    assert _countries(store, live=False) == shown == _countries(store, live=True)
+    store.close()

@@ -96,6 +96,52 @@ def test_kept_page_counts_match_the_live_count_through_arrivals_and_rewrites(sto
     assert late
 
 
+def _country_ann(i: int) -> dict:
+    """US in every stance, veiled one time in three; KZ hostile, as in `_ann`."""
+    ann = _ann(i)
+    ann["countries"][0]["veiled"] = i % 3 == 0
+    return ann
+
+
+def _countries(store, live: bool) -> list[dict]:
+    if live:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(page_sums, "country_rows", lambda conn, code: None)
+            return _countries(store, live=False)
+    return [wq.country_profile(store, code) for code in ("US", "KZ", "RU", "PL")]
+
+
+def test_the_country_page_from_kept_rows_equals_the_live_count(store) -> None:
+    """Hostile, veiled, all mentions, since and latest per watched account, through arrivals and rewrites."""
+    from sqlalchemy import update
+
+    from envoywatch.store.schema import accounts
+
+    ws = Workspace(store)
+    x, y = ws.account("x", "countried", ws.actor("Embassy of Counting")), ws.account("x", "other")
+    public = ws.account("x", "reader", watched=False)
+    ids = [ws.post((x, y, public)[i % 3], f"post {i}", T0 + timedelta(days=2 * i, hours=i % 24),
+                   ann=_country_ann(i) if i % 4 else None)[0] for i in range(30)]
+    ws.post(x, "undated", None, ann=_country_ann(6))
+    with store.read() as conn:
+        assert page_sums.country_rows(conn, "US") is None  # above the mark: counted live
+    with store.write() as conn:
+        page_sums.catch_up(conn)
+        page_sums.flush(conn)
+        assert page_sums.country_rows(conn, "US")
+    kept = _countries(store, live=False)
+    assert kept == _countries(store, live=True)
+    us = kept[0]["accounts"]
+    assert {a["account"] for a in us} == {"x:countried", "x:other"} and sum(a["veiled"] for a in us) > 0
+    with store.write() as conn:
+        store_ann.write_annotations(conn, [{"id": str(i), **_country_ann(i + 2)} for i in ids[::3]], "test")
+        page_sums.touch(conn, ids[::3])
+        assert page_sums.country_rows(conn, "US") is None  # listed for a recount
+        page_sums.flush(conn)
+        conn.execute(update(accounts).where(accounts.c.id == public).values(watched=True))
+    assert _countries(store, live=False) == _countries(store, live=True) != kept
+
+
 def test_the_backfill_equals_the_kept_counts(store) -> None:
     ws = Workspace(store)
     x = ws.account("x", "backfilled", ws.actor("Embassy of Fill"))

@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, bindparam, func, select, text
 
 from envoywatch.store import marks
 from envoywatch.store.db import Store
 from envoywatch.store.marks import week_text
+from envoywatch.store.schema import page_targets
 
 MARK = "page"
 BATCH = 500
@@ -70,8 +71,9 @@ def _counts(conn: Connection, where: str, source: str = "posts p") -> list[str]:
          f"SELECT p.account_id, {w}, count(*), count(a.post_id), count(a.undiplomatic), "
          f"COALESCE(sum(a.undiplomatic), 0) FROM {source.format(j=j)} LEFT JOIN annotations a ON a.post_id = p.id "
          f"WHERE p.kind != 'reply' AND {where} GROUP BY p.account_id, {w}"),
-        ("INSERT INTO page_targets (account_id, week, code, stance, n, first_at) "
-         f"SELECT p.account_id, {w}, m.code, COALESCE(m.stance, ''), count(*), min(p.created_at) "
+        ("INSERT INTO page_targets (account_id, week, code, stance, n, first_at, veiled, last_at) "
+         f"SELECT p.account_id, {w}, m.code, COALESCE(m.stance, ''), count(*), min(p.created_at), "
+         "sum(CASE WHEN m.veiled THEN 1 ELSE 0 END), max(p.created_at) "
          f"FROM {source.format(j=j)} {j} mentions m ON m.post_id = p.id WHERE m.code IS NOT NULL AND {where} "
          f"GROUP BY p.account_id, {w}, m.code, COALESCE(m.stance, '')"),
         ("INSERT INTO page_labels (account_id, week, label, n) "
@@ -137,15 +139,37 @@ def flush(conn: Connection) -> int:
     return listed
 
 
-def backfill(conn: Connection) -> None:
-    """Count every post of a workspace from scratch (migration 0008)."""
+def backfill(conn: Connection, targets: bool = True) -> None:
+    """Count every post of a workspace from scratch (migration 0008, which leaves `page_targets` to 0012:
+    the table gained columns there, which the counts below fill)."""
     for table in (*TABLES, "page_dirty"):
         conn.execute(text(f"DELETE FROM {table}"))
     conn.execute(text("DELETE FROM aggregate_marks WHERE name = :m"), {"m": MARK})
     catch_up(conn)
     conn.execute(text("DELETE FROM page_dirty"))
     for sql in _counts(conn, "TRUE"):
-        conn.execute(text(sql))
+        if targets or not sql.startswith("INSERT INTO page_targets"):
+            conn.execute(text(sql))
+
+
+def recount_targets(conn: Connection) -> None:
+    """Count `page_targets` afresh for every post up to the mark (migration 0012 added columns to it);
+    the pairs listed for a recount stay listed, and posts above the mark wait for `catch_up`."""
+    conn.execute(text("DELETE FROM page_targets"))
+    conn.execute(text(_counts(conn, "p.id <= :upto")[1]), {"upto": marks.mark(conn, MARK)})
+
+
+def country_rows(conn: Connection, code: str) -> list | None:
+    """(account, stance, mentions, veiled, first, last) of the watched accounts that mention `code`, summed
+    over weeks from the kept rows; None while some watched account waits for a recount."""
+    watched = conn.execute(text("SELECT id FROM accounts WHERE watched")).scalars().all()
+    ids = _fresh_ids(conn, watched)
+    if ids is None:
+        return None
+    t = page_targets.c
+    return conn.execute(select(t.account_id, t.stance, func.sum(t.n), func.sum(t.veiled), func.min(t.first_at),
+                               func.max(t.last_at))
+                        .where(t.code == code, t.account_id.in_(ids)).group_by(t.account_id, t.stance)).all()
 
 
 def catch_up_store(store: Store) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_, select, text, union
+from sqlalchemy import and_, case, func, literal_column, or_, select, text, union
 from sqlalchemy.orm import aliased
 
 from envoywatch.events.base import EVENT_TYPES
@@ -279,33 +279,41 @@ def subject_events(store: Store, subj: Subject, refs: bool = True) -> list[dict[
 
 
 def country_profile(store: Store, code: str) -> dict[str, Any]:
-    """Who targets this country, how often, and since when."""
+    """Who targets this country, how often, and since when: from the kept rows when they are fresh."""
     code = code.upper()[:2]
-    q = (select(accounts.c.platform, accounts.c.handle, actors.c.id.label("actor_id"), actors.c.name,
-                mentions.c.stance, mentions.c.veiled, func.count().label("n"),
-                func.min(posts.c.created_at).label("first"), func.max(posts.c.created_at).label("last"))
-         .select_from(mentions.join(posts, posts.c.id == mentions.c.post_id)
-                      .join(accounts, accounts.c.id == posts.c.account_id)
-                      .outerjoin(actors, actors.c.id == accounts.c.actor_id))
-         .where(mentions.c.code == code, accounts.c.watched.is_(True))
-         .group_by(accounts.c.platform, accounts.c.handle, actors.c.id, actors.c.name, mentions.c.stance,
-                   mentions.c.veiled))
-    by: dict[str, dict[str, Any]] = {}
     with store.read() as conn:
-        for r in conn.execute(q):
-            key = f"{r.platform}:{r.handle}"
-            d = by.setdefault(key, {"account": key, "actor": r.name, "actor_id": r.actor_id, "hostile": 0,
-                                    "veiled": 0, "mentions": 0, "since": None, "last": None})
-            d["mentions"] += r.n
-            if r.stance == "hostile":
-                d["hostile"] += r.n
-                d["veiled"] += r.n if r.veiled else 0
-                first, last = iso(r.first), iso(r.last)
-                d["since"] = min(filter(None, [d["since"], first]), default=None)
-                d["last"] = max(filter(None, [d["last"], last]), default=None)
+        counted = page_sums.country_rows(conn, code)
+        if counted is None:
+            counted = conn.execute(_country_live(code)).all()
+        named = {r.id: r for r in conn.execute(
+            select(accounts.c.id, accounts.c.platform, accounts.c.handle, actors.c.id.label("actor_id"), actors.c.name)
+            .select_from(accounts.outerjoin(actors, actors.c.id == accounts.c.actor_id))
+            .where(accounts.c.id.in_({r[0] for r in counted})))}
+    by: dict[int, dict[str, Any]] = {}
+    for account_id, stance, n, veiled, first, last in counted:
+        a = named[account_id]
+        d = by.setdefault(account_id, {"account": f"{a.platform}:{a.handle}", "actor": a.name, "actor_id": a.actor_id,
+                                       "hostile": 0, "veiled": 0, "mentions": 0, "since": None, "last": None})
+        d["mentions"] += int(n)
+        if stance == "hostile":
+            d["hostile"] += int(n)
+            d["veiled"] += int(veiled or 0)
+            d["since"] = min(filter(None, [d["since"], iso(first)]), default=None)
+            d["last"] = max(filter(None, [d["last"], iso(last)]), default=None)
     rows = sorted(by.values(), key=lambda d: (-d["hostile"], -d["mentions"], d["account"]))
     return {"country": code, "accounts": rows, "hostile_posts": sum(d["hostile"] for d in rows),
             "mentions": sum(d["mentions"] for d in rows)}
+
+
+def _country_live(code: str):
+    """`page_sums.country_rows` counted from every mention of the country (while the kept rows wait)."""
+    veiled = func.sum(case((mentions.c.veiled.is_(True), 1), else_=0))
+    return (select(posts.c.account_id, mentions.c.stance, func.count(), veiled,
+                   func.min(posts.c.created_at), func.max(posts.c.created_at))
+            .select_from(mentions.join(posts, posts.c.id == mentions.c.post_id)
+                         .join(accounts, accounts.c.id == posts.c.account_id))
+            .where(mentions.c.code == code, accounts.c.watched.is_(True))
+            .group_by(posts.c.account_id, mentions.c.stance))
 
 
 def known_countries(store: Store) -> list[dict[str, Any]]:

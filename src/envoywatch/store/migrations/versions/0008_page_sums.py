@@ -55,7 +55,7 @@ def upgrade() -> None:
     )
     from envoywatch.store import page_sums
 
-    page_sums.backfill(op.get_bind())
+    page_sums.backfill(op.get_bind(), targets=False)  # 0012 counts page_targets, with its later columns
 
 
 def downgrade() -> None:
