@@ -156,13 +156,27 @@ def test_cli_alerts_run(ws, webhook, tmp_path):
     assert bad.exit_code == 2
 
 
-def test_new_target_alerts_count_the_posts_before_each_first_hostile_mention(ws):
+@pytest.fixture
+def sampled(store):
+    """The sample workspace on each engine."""
+    build_sample(store, replies_per_week=2)
+    return store, None
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_new_target_alerts_count_the_posts_before_each_first_hostile_mention(sampled, kept, monkeypatch):
+    """From the actor pages' kept rows (the sample leaves them fresh) or from every hostile mention."""
     from sqlalchemy import select
 
+    from envoywatch.store import page_sums
     from envoywatch.store.schema import accounts, mentions, posts
     from envoywatch.timeutil import as_utc
 
-    store, _ = ws
+    store, _ = sampled
+    with store.read() as conn:
+        assert page_sums.watched_ids(conn) is not None
+    if not kept:
+        monkeypatch.setattr(page_sums, "watched_ids", lambda conn: None)
     found = evaluate(store, Rule.from_dict({"name": "a", "kind": "new_target", "min_history": 0}))
     with store.read() as conn:
         rows = conn.execute(select(accounts.c.platform, accounts.c.handle, posts.c.id, posts.c.created_at,

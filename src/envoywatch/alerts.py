@@ -16,8 +16,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from envoywatch.queries import account_condition, list_events
+from envoywatch.store import page_sums
 from envoywatch.store.db import Store
-from envoywatch.store.schema import accounts, actors, alerts_sent, mentions, posts
+from envoywatch.store.schema import accounts, actors, alerts_sent, mentions, page_targets, posts
 from envoywatch.timeutil import as_utc, iso, utcnow
 
 KINDS = ("new_target", "backlash", "block_reports", "crosspost", "shift")
@@ -128,23 +129,33 @@ def _event_alerts(store: Store, rule: Rule) -> list[Alert]:
     return out
 
 
+def _firsts(conn, rule: Rule):
+    """(account id, platform, handle, code, first) of each watched account's first hostile mention of each
+    country: from the actor pages' kept rows when they count every post, else from every hostile mention."""
+    if page_sums.watched_ids(conn) is not None:
+        t = page_targets.c
+        found, code, first = page_targets.join(accounts, accounts.c.id == t.account_id), t.code, t.first_at
+        where = [t.stance == "hostile"]
+    else:
+        found = mentions.join(posts, posts.c.id == mentions.c.post_id).join(accounts, accounts.c.id == posts.c.account_id)
+        code, first = mentions.c.code, posts.c.created_at
+        where = [mentions.c.stance == "hostile", mentions.c.code.is_not(None)]
+    q = (select(accounts.c.id, accounts.c.platform, accounts.c.handle, code.label("code"),
+                func.min(first).label("first"))
+         .select_from(found.outerjoin(actors, actors.c.id == accounts.c.actor_id))
+         .where(*where, accounts.c.watched.is_(True))
+         .group_by(accounts.c.id, accounts.c.platform, accounts.c.handle, code))
+    return q.where(account_condition(rule.actor)) if rule.actor else q
+
+
 def _new_target_alerts(store: Store, rule: Rule) -> list[Alert]:
     """First hostile mention of each country by an account that already had `min_history` posts."""
-    q = (select(accounts.c.id, accounts.c.platform, accounts.c.handle, mentions.c.code,
-                func.min(posts.c.created_at).label("first"))
-         .select_from(mentions.join(posts, posts.c.id == mentions.c.post_id)
-                      .join(accounts, accounts.c.id == posts.c.account_id)
-                      .outerjoin(actors, actors.c.id == accounts.c.actor_id))
-         .where(mentions.c.stance == "hostile", mentions.c.code.is_not(None), accounts.c.watched.is_(True))
-         .group_by(accounts.c.id, accounts.c.platform, accounts.c.handle, mentions.c.code))
-    if rule.actor:
-        q = q.where(account_condition(rule.actor))
-    firsts = q.subquery()
-    earlier = posts.alias("earlier")  # the account's posts before each first: counted in the same statement
-    history = (select(func.count()).where(earlier.c.account_id == firsts.c.id, earlier.c.created_at < firsts.c.first)
-               .scalar_subquery().label("before"))
     out = []
     with store.read() as conn:
+        firsts = _firsts(conn, rule).subquery()
+        earlier = posts.alias("earlier")  # the account's posts before each first: counted in the same statement
+        history = (select(func.count()).where(earlier.c.account_id == firsts.c.id, earlier.c.created_at < firsts.c.first)
+                   .scalar_subquery().label("before"))
         for r in conn.execute(select(firsts, history)).all():
             before = r.before
             if before < rule.min_history:

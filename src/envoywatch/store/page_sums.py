@@ -159,11 +159,15 @@ def recount_targets(conn: Connection) -> None:
     conn.execute(text(_counts(conn, "p.id <= :upto")[1]), {"upto": marks.mark(conn, MARK)})
 
 
+def watched_ids(conn: Connection) -> list[int] | None:
+    """The watched accounts' ids when their kept rows count every post they have, else None."""
+    return _fresh_ids(conn, conn.execute(text("SELECT id FROM accounts WHERE watched")).scalars().all())
+
+
 def country_rows(conn: Connection, code: str) -> list | None:
     """(account, stance, mentions, veiled, first, last) of the watched accounts that mention `code`, summed
     over weeks from the kept rows; None while some watched account waits for a recount."""
-    watched = conn.execute(text("SELECT id FROM accounts WHERE watched")).scalars().all()
-    ids = _fresh_ids(conn, watched)
+    ids = watched_ids(conn)
     if ids is None:
         return None
     t = page_targets.c
