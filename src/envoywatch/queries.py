@@ -7,7 +7,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, and_, any_, bindparam, func, or_, select, text, type_coerce
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from envoywatch.store.db import Store

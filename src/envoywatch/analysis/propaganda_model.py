@@ -77,7 +77,6 @@ class NgramSpec:
             self._vecs[block] = v
         return self._vecs[block]
 
-
     def transform(self, block: str, texts: Sequence[str]) -> sparse.csr_matrix:
         """The block's TF-IDF features of normalised texts. Word n-grams are counted here, then
         weighted by the vectorizer's own TF-IDF step: the same matrix as its `transform`, in 60%
