@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -269,21 +270,16 @@ def target_priors(store: Store, unwritten: Mapping[str, Mapping[str, int]] | Non
                       .join(accounts, accounts.c.id == posts.c.account_id))
          .where(mentions.c.stance == "hostile", mentions.c.veiled.is_(False), mentions.c.code.is_not(None))
          .group_by(accounts.c.platform, accounts.c.handle, accounts.c.actor_id, mentions.c.code))
-    counts: dict[str, dict[str, float]] = {}
+    counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
     with store.read() as conn:
         for platform, handle, actor_id, code, n in conn.execute(q):
-            group = f"actor:{actor_id}" if actor_id is not None else f"{platform}:{handle}"
-            counts.setdefault(group, {}).setdefault(code, 0.0)
-            counts[group][code] += n
+            counts[f"actor:{actor_id}" if actor_id is not None else f"{platform}:{handle}"][code] += n
         members = conn.execute(select(accounts.c.platform, accounts.c.handle, accounts.c.actor_id)
                                .where(accounts.c.actor_id.is_not(None))).all()
     if unwritten:
         actor_of = {f"{platform}:{handle}": actor_id for platform, handle, actor_id in members}
         for account, codes in unwritten.items():
-            group = f"actor:{actor_of[account]}" if account in actor_of else account
-            for code, n in codes.items():
-                counts.setdefault(group, {}).setdefault(code, 0.0)
-                counts[group][code] += n
+            counts[f"actor:{actor_of[account]}" if account in actor_of else account].update(codes)
     shares = {g: {c: n / sum(cs.values()) for c, n in cs.items()} for g, cs in counts.items()}
     priors = {g: v for g, v in shares.items() if not g.startswith("actor:")}
     for platform, handle, actor_id in members:
