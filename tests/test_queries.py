@@ -109,20 +109,30 @@ def test_subject_series_and_events_match_a_python_count(sample):
         (x["start"] or "", x["id"]) for x in events if x["id"] == i))
 
 
-SEARCHES = [(w, per, page) for w in ("cooperation", "embassy", "the", "Washington cooperation", "zzzqqq")
+SEARCHES = [(w, per, page) for w in ("cooperation", "embassy", "the", "Washington cooperation", "zzzqqq", "countr", "ПЕРЕВ")
             for per, page in ((3, 1), (3, 4), (50, 1))]
 
 
-def test_search_from_the_newest_posts_gives_the_same_page_and_total(sample, monkeypatch):
-    """A search that first looks in the newest posts (SQLite) returns what searching every match returns."""
+@pytest.mark.parametrize("window", [4, 40])
+def test_search_from_the_newest_posts_gives_the_same_page_and_total(sample, monkeypatch, window):
+    """A search that first looks in the newest posts (SQLite) returns what searching every match returns.
+
+    A window of 4 is far smaller than the sample: growth and fallback run. One of 40 holds the
+    smaller pages, and is searched by the exact terms its texts hold (`window_match`)."""
     store, _ = sample
-    windowed = 0
+    windowed, listed = 0, []
+    real_match = q.window_match
+
+    def window_match(*a):
+        listed.append(real_match(*a))
+        return listed[-1]
     for words, per_page, page in SEARCHES:
         f = PostFilter(q=words, per_page=per_page, page=page)
         monkeypatch.setattr(q, "_windowed_page", lambda *a, **k: None)
         expected = list_posts(store, f)
         monkeypatch.undo()
-        monkeypatch.setattr(q, "WINDOW", 4)  # a window far smaller than the sample: growth and fallback run
+        monkeypatch.setattr(q, "WINDOW", window)
+        monkeypatch.setattr(q, "window_match", window_match)
         assert list_posts(store, f) == expected, (words, per_page, page)
         with store.read() as conn:
             found = q._windowed_search(conn, f, per_page * page) if store.dialect == "sqlite" else None
@@ -131,6 +141,8 @@ def test_search_from_the_newest_posts_gives_the_same_page_and_total(sample, monk
             windowed += 1
             assert found[: per_page * page] == _ids(store, f, dense=False)[: per_page * page]
     assert windowed > 0 or store.dialect != "sqlite"
+    if window == 40 and store.dialect == "sqlite":  # terms were listed, and some window had none of a word
+        assert any(m for m in listed) and "" in listed
 
 
 @pytest.mark.parametrize("kept", [True, False])
