@@ -437,11 +437,12 @@ def evidence_refs(conn, ids: list[int]) -> dict[int, dict]:
     refs: dict[int, dict] = {}
     raw = conn.dialect.name == "sqlite"  # dates as stored, converted once below instead of by the DateTime type
     at = type_coerce(posts.c.created_at, String) if raw else posts.c.created_at
-    for i in range(0, len(ids), 500):
+    step = 500 if raw else max(1, len(ids))  # PostgreSQL takes any number of ids as one array parameter
+    for i in range(0, len(ids), step):
         q = (select(posts.c.id, posts.c.platform_id, posts.c.url, at, posts.c.platform,
                     accounts.c.handle, accounts.c.platform_id.label("account_pid"))
              .join(accounts, posts.c.account_id == accounts.c.id)
-             .where(in_list(posts.c.id, ids[i : i + 500], conn.dialect.name)))
+             .where(in_list(posts.c.id, ids[i : i + step], conn.dialect.name)))
         for pid, platform_id, url, created, platform, handle, account_pid in conn.execute(q):
             refs[pid] = {"id": pid, "platform_id": platform_id, "url": url,
                          "account": account_label(platform, handle, account_pid),

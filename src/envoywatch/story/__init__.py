@@ -12,11 +12,12 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select
 
-from envoywatch.queries import evidence_refs, list_events
+from envoywatch.queries import event_dict
 from envoywatch.store.db import Store
-from envoywatch.store.schema import accounts, actors, event_accounts, events
+from envoywatch.store.schema import accounts, actors, events
+from envoywatch.story import event_rows as ev
 from envoywatch.story.reading import StoryPost, read_posts
 from envoywatch.story.render import narrative, render_html, render_markdown, render_text
 from envoywatch.story.sums import summarize
@@ -110,27 +111,40 @@ def veiled(rows: list[StoryPost], posts: int | None = None) -> list[dict[str, An
 
 
 def _involving(ids: list[int], actor_ids: set[int]):
-    """Events that may concern these accounts: theirs, their actors', or cross-posts naming them.
-
-    Of the built-in events only cross-posts list accounts of other actors in their data ("accounts");
-    `event_accounts` lists them. Shifts list their own actor's accounts.
-    """
-    # one lookup per index (an OR across them would read every event of the workspace)
-    return events.c.id.in_(union(
-        select(event_accounts.c.event_id).where(event_accounts.c.account_id.in_(ids or [-1])),
-        select(events.c.id).where(events.c.actor_id.in_(sorted(actor_ids) or [-1]))))
+    """The condition on events of `story.events.involving` (the query benchmark shows its plan)."""
+    return events.c.id.in_(ev.involving(ids, actor_ids))
 
 
-def _events_for(store: Store, accs: list, keys: set[str], actor: dict | None, date_from, date_to) -> list[dict]:
-    found = []
-    near = _involving([a.id for a in accs], {a.actor_id for a in accs if a.actor_id})
-    for e in list_events(store, date_from=date_from, date_to=date_to, where=near):
-        mine = e.get("account") in keys or bool(keys & set(e.get("accounts") or []))
-        if actor and actor.get("whole_actor") and e.get("actor") == actor["name"]:
-            mine = True
-        if mine:
-            found.append(e)
-    return found
+def _mine(e: dict, keys: set[str], actor: dict | None) -> bool:
+    """An event of the story's accounts, naming one of them, or (for a whole actor) of its actor."""
+    if e.get("account") in keys or bool(keys & set(e.get("accounts") or [])):
+        return True
+    return bool(actor and actor.get("whole_actor") and e.get("actor") == actor["name"])
+
+
+def _events_for(store: Store, accs: list, keys: set[str], actor: dict | None, date_from, date_to,
+                along: ev.Along | None, posts: list[int]) -> tuple[list[dict], list[dict] | None, dict]:
+    """The story's events, its mission's block reports (None without a sending country) and the refs of
+    `posts` and of the events' evidence: one statement for the events (with `along`'s), one for the refs."""
+    sides = {"near": ev.involving([a.id for a in accs], {a.actor_id for a in accs if a.actor_id})}
+    if actor and actor.get("sending_country"):
+        sides["mission"] = ev.mission_reports(actor)
+    rows = ev.read(store, sides, date_from, date_to, along)
+    found = [(r, e) for r in rows["near"] if _mine(e := event_dict(r, {}), keys, actor)]
+    extra = [(r, event_dict(r, {})) for r in rows.get("along", [])]
+    cite = found + (extra if along is not None and along.refs else [])
+    refs = ev.refs_of(store, posts + ev.cited([r for r, _ in cite]))
+    ev.cite(cite, refs)
+    if along is not None:
+        along.found = [e for _, e in extra]
+    reports = None
+    if "mission" in rows:
+        reports = [(r, event_dict(r, {})) for r in rows["mission"]]
+        if any(e.get("actor") != r.actor for r, e in reports):  # an event's data names another actor
+            names = ev.mission_names(store, actor)
+            reports = [(r, e) for r, e in reports if e.get("actor") in names]
+        reports = [e for _, e in reports]
+    return [e for _, e in found], reports, refs
 
 
 def _figures(store: Store, keys: dict[int, str], actor: dict | None, date_from, date_to,
@@ -147,16 +161,20 @@ def _figures(store: Store, keys: dict[int, str], actor: dict | None, date_from, 
 
 
 def build_story(store: Store, who: str, date_from: datetime | None = None,
-                date_to: datetime | None = None, veiled_posts: int | None = None) -> dict[str, Any]:
+                date_to: datetime | None = None, veiled_posts: int | None = None,
+                along: ev.Along | None = None) -> dict[str, Any]:
     """Everything the story says about `who` (actor name, "platform:handle" or handle) in the period.
 
     `veiled_posts` keeps the veiled posts of only the first so many posts (the narrative cites five):
-    for pages that show the narrative, not the whole list.
+    for pages that show the narrative, not the whole list. `along`: events a page lists besides the
+    story, read with the story's (see `story.event_rows`).
     """
     actor, accs = resolve(store, who)
     keys = {a.id: f"{a.platform}:{a.handle}" for a in accs}
     figures = _figures(store, keys, actor, date_from, date_to, veiled_posts)
-    evs = _events_for(store, accs, set(keys.values()), actor, date_from, date_to)
+    quoted = veiled(figures["veiled_rows"], veiled_posts)
+    evs, reports, refs = _events_for(store, accs, set(keys.values()), actor, date_from, date_to, along,
+                                     _figure_posts(figures["targets"], quoted))
     story = {
         "who": who, "actor": actor,
         "accounts": [{"account": keys[a.id], "url": a.url, "display_name": a.display_name,
@@ -164,7 +182,7 @@ def build_story(store: Store, who: str, date_from: datetime | None = None,
         "period": {"from": iso(date_from) or iso(figures["first"]), "to": iso(date_to) or iso(figures["last"])},
         "frequency": figures["frequency"],
         "targets": figures["targets"],
-        "veiled": veiled(figures["veiled_rows"], veiled_posts),
+        "veiled": quoted,
         "crossposts": [e for e in evs if e["type"] == "crosspost"],
         "backlash": [e for e in evs if e["type"] == "backlash"],
         "block_reports": [e for e in evs if e["type"] == "block_reports"],
@@ -173,34 +191,28 @@ def build_story(store: Store, who: str, date_from: datetime | None = None,
                     "account": e["account"], "evidence": e["evidence"][:10]} for e in evs],
     }
     story["blocked_people"] = len({p["reporter"] for e in story["block_reports"] for p in e.get("people", [])})
-    story["blocked_people_mission"] = _mission_blocked(store, actor, date_from, date_to)
-    _attach_refs(store, story)
+    story["blocked_people_mission"] = _mission_blocked(actor, reports)
+    _attach_refs(story, refs)
     story["narrative"] = narrative(story)
     return story
 
 
-def _mission_blocked(store: Store, actor: dict | None, date_from, date_to) -> dict | None:
+def _mission_blocked(actor: dict | None, reports: list[dict] | None) -> dict | None:
     """People who said any account of the same mission (sending and host country) blocked them."""
-    if not actor or not actor.get("sending_country"):
+    if not actor or not actor.get("sending_country") or reports is None:
         return None
-    with store.read() as conn:
-        mission = conn.execute(select(actors.c.id, actors.c.name).where(
-            actors.c.sending_country == actor["sending_country"], actors.c.host_country == actor["host_country"])).all()
-    names = {n for _, n in mission}
-    evs = [e for e in list_events(store, type="block_reports", date_from=date_from, date_to=date_to,
-                                  where=events.c.actor_id.in_([i for i, _ in mission] or [-1]), refs=False)
-           if e.get("actor") in names]
-    people = {p["reporter"] for e in evs for p in e.get("people", [])}
+    people = {p["reporter"] for e in reports for p in e.get("people", [])}
     return {"sending_country": actor["sending_country"], "host_country": actor["host_country"],
-            "people": len(people), "accounts": sorted({e["account"] for e in evs})}
+            "people": len(people), "accounts": sorted({e["account"] for e in reports})}
 
 
-def _attach_refs(store: Store, story: dict) -> None:
+def _figure_posts(targets: dict, quoted: list[dict]) -> list[int]:
+    """The posts the targets' examples and the veiled posts cite (their refs are read with the events')."""
+    return [int(i) for t in targets.get("top_targets", []) for i in t.get("examples", [])] + [v["post"] for v in quoted]
+
+
+def _attach_refs(story: dict, refs: dict[int, dict]) -> None:
     """Replace bare post ids in targets and veiled posts by evidence refs (platform id, url)."""
-    ids = [int(i) for t in story["targets"].get("top_targets", []) for i in t.get("examples", [])]
-    ids += [v["post"] for v in story["veiled"]]
-    with store.read() as conn:
-        refs = evidence_refs(conn, sorted(set(ids)))
     for t in story["targets"].get("top_targets", []):
         t["evidence"] = [refs.get(int(i), {"id": int(i)}) for i in t.get("examples", [])]
     for v in story["veiled"]:

@@ -203,24 +203,27 @@ def subject_series(store: Store, subj: Subject) -> dict[str, Any]:
         authored, targets, techs = kept or (_authored(conn, ids), _targets(conn, ids, host), _techniques(conn, ids))
         answers = _replies(conn, ids)
     n_posts = sum(r.n for r in authored)
-    tgt, tech = Counter(), Counter()
-    for t in targets:
-        if t.stance == "hostile":
-            tgt[(t.week, t.code)] += t.n
-    for t in techs:
-        tech[(t.week, t.label)] += t.n
+    tgt: dict[tuple, int] = {}
+    for week, code, stance, _, n, _ in targets:  # unpacked: thousands of rows for a busy actor
+        if stance == "hostile":
+            tgt[(week, code)] = tgt.get((week, code), 0) + n
+    tech: dict[tuple, int] = {}
+    for week, label, n in techs:
+        tech[(week, label)] = tech.get((week, label), 0) + n
+    authored = sorted(authored, key=_by_week)
+    answers = sorted(answers, key=_by_week)
     return {
         "analysed": sum(r.ann for r in authored), "posts": n_posts, "replies": sum(r.n for r in answers),
-        "posts_per_week": [{"week": r.week, "posts": r.n} for r in sorted(authored, key=_by_week) if r.week],
+        "posts_per_week": [{"week": r.week, "posts": r.n} for r in authored if r.week],
         "targets_per_week": [{"week": w, "country": c, "posts": n} for (w, c), n in sorted(tgt.items()) if w],
         "undiplomatic_per_week": [{"week": r.week, "undiplomatic": round(r.und / r.und_n, 3), "posts": r.und_n}
-                                  for r in sorted(authored, key=_by_week) if r.week and r.und_n],
+                                  for r in authored if r.week and r.und_n],
         "techniques_per_week": [{"week": w, "technique": t, "posts": n} for (w, t), n in sorted(tech.items()) if w],
         "replies_per_week": [{"week": r.week, "replies": r.n, "hostile": int(r.hostile or 0),
                               "hostile_share": round(int(r.hostile or 0) / r.n, 3)}
-                             for r in sorted(answers, key=_by_week) if r.week],
+                             for r in answers if r.week],
         "block_claims_per_week": [{"week": r.week, "block_claims": int(r.blocks)}
-                                  for r in sorted(answers, key=_by_week) if r.week and r.blocks],
+                                  for r in answers if r.week and r.blocks],
         "host_relevance": host_relevance(subj, targets, n_posts),
     }
 
@@ -237,17 +240,17 @@ def host_relevance(subj: Subject, targets: list[Any], n_posts: int) -> dict[str,
     reading meets them (the story's order).
     """
     host = subj.host_country
-    counts: Counter = Counter()
+    counts: dict[str, int] = {}
     met: dict[str, tuple] = {}  # the first hostile mention of each country, in reading order
     mentions_host = 0
-    for t in targets:
-        if host and t.code == host:
-            mentions_host += t.n
-        if t.stance == "hostile":
-            counts[t.code] += t.n
-            at = (t.account_id, t.first is None, t.first or "")  # one engine, one type of time per call
-            if t.code not in met or at < met[t.code]:
-                met[t.code] = at
+    for _, code, stance, account, n, first in targets:  # unpacked: thousands of rows for a busy actor
+        if host and code == host:
+            mentions_host += n
+        if stance == "hostile":
+            counts[code] = counts.get(code, 0) + n
+            at = (account, first is None, first or "")  # one engine, one type of time per call
+            if code not in met or at < met[code]:
+                met[code] = at
     hostile = Counter({c: counts[c] for c in sorted(counts, key=lambda c: (met[c], c))})
     total = sum(hostile.values())
     return {
@@ -262,20 +265,46 @@ def host_relevance(subj: Subject, targets: list[Any], n_posts: int) -> dict[str,
     }
 
 
-def subject_events(store: Store, subj: Subject, refs: bool = True) -> list[dict[str, Any]]:
-    """Events of the subject's accounts (or its actor), in time order (evidence as ids only without `refs`)."""
+def _subject_names(subj: Subject) -> tuple[Any, list[str]] | None:
+    """What list_events(account=name) matches for each of the subject's names (its actor's and its
+    accounts'): a condition on accounts and actor names; None when it has no name."""
     names = [subj.actor] if subj.kind == "actor" and subj.actor else []
     names += [a["account"] for a in subj.accounts]
     if not names:
-        return []
-    # one query for what list_events(account=name) finds for each name, through the events' indexes
+        return None
     parts = [account_parts(n) for n in names]
-    acc_ids = select(accounts.c.id).where(or_(*(cond for cond, _ in parts)))
-    actor_ids = select(actors.c.id).where(actors.c.name.in_(names + [a for _, a in parts if a]))
-    found = list_events(store, where=events.c.id.in_(union(  # one index each: PostgreSQL read every event for an OR
-        select(events.c.id).where(events.c.account_id.in_(acc_ids)),
-        select(events.c.id).where(events.c.actor_id.in_(actor_ids)))), refs=refs)
+    return or_(*(cond for cond, _ in parts)), names + [a for _, a in parts if a]
+
+
+def subject_event_ids(subj: Subject):
+    """A select of the ids of the subject's events, through the events' indexes; None when it has no name."""
+    found = _subject_names(subj)
+    if found is None:
+        return None
+    cond, names = found
+    return union(select(events.c.id).where(events.c.account_id.in_(select(accounts.c.id).where(cond))),
+                 select(events.c.id).where(events.c.actor_id.in_(  # one index each: PostgreSQL read every
+                     select(actors.c.id).where(actors.c.name.in_(names)))))  # event for an OR
+
+
+def subject_event_row(subj: Subject):
+    """Whether an event is the subject's, on the event's account and actor as `list_events` joins them
+    (a flag per row, where `subject_event_ids` in a column would select the events again); None as there."""
+    found = _subject_names(subj)
+    return None if found is None else or_(found[0], actors.c.name.in_(found[1]))
+
+
+def in_time_order(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events by start (undated first), then id: the order the actor page lists them in."""
     return sorted(found, key=lambda e: (e["start"] or "", e["id"]))
+
+
+def subject_events(store: Store, subj: Subject, refs: bool = True) -> list[dict[str, Any]]:
+    """Events of the subject's accounts (or its actor), in time order (evidence as ids only without `refs`)."""
+    ids = subject_event_ids(subj)
+    if ids is None:
+        return []
+    return in_time_order(list_events(store, where=events.c.id.in_(ids), refs=refs))
 
 
 def country_profile(store: Store, code: str) -> dict[str, Any]:

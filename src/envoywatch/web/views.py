@@ -21,10 +21,13 @@ from envoywatch.web.queries import (
     Subject,
     country_profile,
     crosspost_clusters,
+    in_time_order,
     latest_events,
     parent_of,
     parse_day,
     resolve_subject,
+    subject_event_ids,
+    subject_event_row,
     subject_events,
     subject_series,
     watched_actors,
@@ -75,11 +78,11 @@ def new_targets(store: Store, limit: int = 10) -> list[dict[str, Any]]:
 
 
 def story_for(store: Store, who: str, date_from: datetime | None = None,
-              date_to: datetime | None = None, veiled_posts: int | None = None) -> dict[str, Any] | None:
-    """The story of an actor or account (`envoywatch.story.build_story`; `veiled_posts` as there)."""
+              date_to: datetime | None = None, veiled_posts: int | None = None, along=None) -> dict[str, Any] | None:
+    """The story of an actor or account (`envoywatch.story.build_story`; `veiled_posts` and `along` as there)."""
     from envoywatch import story
 
-    return story.build_story(store, who, date_from, date_to, veiled_posts=veiled_posts)
+    return story.build_story(store, who, date_from, date_to, veiled_posts=veiled_posts, along=along)
 
 
 def safe_story_html(story: dict[str, Any] | None) -> str | None:
@@ -102,16 +105,20 @@ def subject_page(store: Store, subj: Subject, with_story: bool = True, as_shown:
     shows, the story for its narrative (only the veiled posts it quotes) and each event's evidence as
     post ids; the JSON keeps the whole story and the evidence's links."""
     series = subject_series(store, subj)
-    evs = subject_events(store, subj, refs=not as_shown)
-    story = None
+    story, evs = None, None
     if with_story:
+        from envoywatch.story.event_rows import Along
         from envoywatch.story.render import VEILED_CITED
 
+        along = Along(subject_event_ids(subj), subject_event_row(subj), refs=not as_shown)  # the page's events, read with the story's
         try:
             story = story_for(store, subj.slug if subj.kind == "account" else subj.actor,
-                              veiled_posts=VEILED_CITED if as_shown else None)
+                              veiled_posts=VEILED_CITED if as_shown else None, along=along)
         except Exception as e:  # noqa: BLE001  a story that fails shows its failure; the page stays
             story = {"error": f"{type(e).__name__}: {e}"}
+        evs = None if along.found is None else in_time_order(along.found)
+    if evs is None:  # no story, or one that failed before its events
+        evs = subject_events(store, subj, refs=not as_shown)
     return {"subject": subj.as_dict(), "series": series, "events": evs,
             "charts": charts.subject_charts(series, evs), "story": story}
 
