@@ -443,7 +443,7 @@ def evidence_refs(conn, ids: list[int]) -> dict[int, dict]:
                     accounts.c.handle, accounts.c.platform_id.label("account_pid"))
              .join(accounts, posts.c.account_id == accounts.c.id)
              .where(in_list(posts.c.id, ids[i : i + step], conn.dialect.name)))
-        for pid, platform_id, url, created, platform, handle, account_pid in conn.execute(q):
+        for pid, platform_id, url, created, platform, handle, account_pid in conn.execute(q).all():
             refs[pid] = {"id": pid, "platform_id": platform_id, "url": url,
                          "account": account_label(platform, handle, account_pid),
                          "created_at": iso_stored(created) if raw else iso(created)}

@@ -49,10 +49,10 @@ def read_posts(store: Store, ids: list[int], date_from, date_to, post_ids: list[
     with store.read() as conn:
         if store.dialect == "sqlite":  # dates as stored (naive UTC text), the three fields as one JSON array
             rows = [StoryPost(i, acc, as_utc(ts), txt or "", *_fields(lang, orjson.loads(ann) if ann else None))
-                    for i, acc, ts, txt, lang, ann in conn.execute(q)]
+                    for i, acc, ts, txt, lang, ann in conn.execute(q).all()]
         else:
             rows = [StoryPost(i, acc, as_utc(ts), txt or "", *_fields(lang, (ann_lang, countries, tg)))
-                    for i, acc, ts, txt, lang, ann_lang, countries, tg in conn.execute(q)]
+                    for i, acc, ts, txt, lang, ann_lang, countries, tg in conn.execute(q).all()]
     return _without_forwards(rows)
 
 
