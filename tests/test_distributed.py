@@ -87,13 +87,13 @@ def test_local_cluster_matches_one_process(tmp_path, one_process, client):
 def _dies_once(marker):
     from envoywatch.distributed import annotate_chunk
 
-    def dies_once(url, ids, fast):
+    def dies_once(url, ids, fast, run, priors):
         """The first task to commit its first batch kills its worker process, with half its posts stored."""
         def progress(done, total):
             if done < total and not marker.exists():
                 marker.touch()
                 os._exit(1)
-        return annotate_chunk(url, ids, fast, progress)
+        return annotate_chunk(url, ids, fast, run, priors, progress)
 
     return dies_once
 

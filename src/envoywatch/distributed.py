@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from uuid import uuid4
 
 from envoywatch.store import annotations as store_ann
 from envoywatch.store import kept
@@ -10,9 +12,22 @@ from envoywatch.store.db import Store, open_store
 
 CHUNK = 512  # most posts per task: big enough to amortise model calls, small enough to rebalance
 TASKS_PER_WORKER = 4  # small runs are cut finer, so no worker idles through a long last chunk
+HELD_RUNS = 2  # runs whose held posts a worker keeps: a coordinator that died leaves its run's behind
 _WORKER_STATE: dict[str, object] = {}
 
-Task = Callable[[str, Sequence[int], bool], int]
+Priors = dict[str, dict[str, float]]
+
+
+@dataclass
+class Chunk:
+    """What a task reports: posts annotated, and those with veiled references it holds unwritten."""
+
+    annotated: int
+    held: list[int] = field(default_factory=list)
+    targets: dict[str, dict[str, int]] = field(default_factory=dict)  # the held posts' explicit targets
+
+
+Task = Callable[[str, Sequence[int], bool, str | None, Priors | None], Chunk]
 
 
 def _pipeline():
@@ -31,11 +46,56 @@ def _store(url: str) -> Store:
     return _WORKER_STATE[key]  # type: ignore[return-value]
 
 
-def annotate_chunk(url: str, ids: Sequence[int], fast: bool, progress=None) -> int:
-    """Annotate and store one chunk; re-running it (after a lost worker) rewrites the same rows."""
-    from envoywatch.analyze import annotate_ids
+def _held_by_chunk(url: str, run: str) -> dict:
+    """This worker's held posts of a run, per chunk (its first id): a chunk run again replaces its own."""
+    runs: dict = _WORKER_STATE.setdefault("held", {})  # type: ignore[assignment]
+    if (url, run) not in runs:
+        while len(runs) >= HELD_RUNS:
+            del runs[next(iter(runs))]
+        runs[(url, run)] = {}
+    return runs[(url, run)]
 
-    return annotate_ids(_store(url), _pipeline(), list(ids), fast=fast, progress=progress)
+
+def annotate_chunk(url: str, ids: Sequence[int], fast: bool, run: str | None = None,
+                   priors: Priors | None = None, progress=None) -> Chunk:
+    """Annotate and store one chunk; re-running it (after a lost worker) rewrites the same rows.
+
+    With `run`, its posts with veiled references stay unwritten in this worker (up to HELD_VEILED
+    per worker) until the coordinator knows the run's priors and calls `write_worker_held`.
+    """
+    from envoywatch.analyze import HELD_VEILED, HeldVeiled, annotate_ids
+
+    held = None
+    if run is not None and ids:
+        chunks = _held_by_chunk(url, run)
+        chunks.pop(ids[0], None)
+        held = chunks[ids[0]] = HeldVeiled(max(0, HELD_VEILED - sum(len(h.anns) for h in chunks.values())))
+    n = annotate_ids(_store(url), _pipeline(), list(ids), fast=fast, progress=progress, held=held, priors=priors)
+    if held is None:
+        return Chunk(n)
+    return Chunk(n, [int(a["id"]) for a in held.anns], held.unwritten_targets())
+
+
+def write_worker_held(url: str, run: str, priors: Priors) -> list[int]:
+    """Resolve this worker's held posts of a run with the run's priors and write them, once.
+
+    The countries analyzer that first scanned them remembers their scans: only the resolution runs.
+    """
+    from envoywatch.analyze import HeldVeiled, write_held
+
+    held = HeldVeiled(0)
+    for chunk in _WORKER_STATE.get("held", {}).pop((url, run), {}).values():  # type: ignore[union-attr]
+        held.inputs += chunk.inputs
+        held.anns += chunk.anns
+    write_held(_store(url), _pipeline(), held, priors)
+    return [int(a["id"]) for a in held.anns]
+
+
+async def _write_worker_held_off_loop(url: str, run: str, priors: Priors) -> list[int]:
+    """`write_worker_held` in a thread, so that the worker keeps answering the scheduler meanwhile."""
+    import asyncio
+
+    return await asyncio.get_running_loop().run_in_executor(None, write_worker_held, url, run, priors)
 
 
 WARM_TEXTS = ("The Embassy of China congratulates Kazakhstan on its national day.",
@@ -106,16 +166,71 @@ def chunk_size(posts: int, workers: int, most: int = CHUNK) -> int:
     return max(16, min(most, -(-posts // max(1, workers * TASKS_PER_WORKER))))
 
 
-def _run_tasks(client, task: Task, url: str, ids: list[int], fast: bool, chunk: int) -> tuple[int, int]:
+@dataclass
+class Run:
+    """One `analyze_on_dask` run: where and how its tasks annotate, and the priors it started with."""
+
+    url: str
+    fast: bool
+    chunk: int
+    task: Task
+    first: Priors
+    key: str = field(default_factory=lambda: uuid4().hex)  # names its held posts on the workers
+
+
+def _the_priors(priors: Priors) -> Priors:
+    """The priors a run started with, as the result of a task."""
+    return priors
+
+
+def _run_tasks(client, run: Run, ids: list[int], hold: bool = True) -> tuple[list[Chunk], int]:
     """Map chunks of ids onto the cluster; a chunk lost with its worker is re-run elsewhere."""
-    chunks = [ids[i : i + chunk] for i in range(0, len(ids), chunk)]
-    futures = client.map(task, [url] * len(chunks), chunks, [fast] * len(chunks), pure=False, retries=2)
-    return sum(client.gather(futures)), len(chunks)
+    chunks = [ids[i : i + run.chunk] for i in range(0, len(ids), run.chunk)]
+    if not chunks:
+        return [], 0
+    # Sent once to each worker that needs it, not with every task; unlike scattered data, made again
+    # (by a task) if the workers that have it are lost.
+    priors = client.submit(_the_priors, run.first, pure=False)
+    n, key = len(chunks), run.key if hold else None
+    futures = client.map(run.task, [run.url] * n, chunks, [run.fast] * n, [key] * n, [priors] * n,
+                         pure=False, retries=2)
+    return client.gather(futures), n
+
+
+def _write_held(client, store: Store, run: Run, reports: list[Chunk], priors: Priors) -> None:
+    """Each worker resolves and writes the posts it holds; those a lost worker held are annotated
+    again (not held) and re-resolved here with the same priors."""
+    from envoywatch.analyze import reresolve_ids
+
+    written: set[int] = set()
+    for ids in client.run(_write_worker_held_off_loop, run.url, run.key, priors, on_error="return").values():
+        if isinstance(ids, list):
+            written.update(ids)
+    lost = sorted({i for r in reports for i in r.held} - written)
+    if lost:
+        _run_tasks(client, run, lost, hold=False)
+        reresolve_ids(store, None, lost, run.fast, priors=priors)
+
+
+def _unwritten_targets(reports: list[Chunk]) -> dict[str, dict[str, int]]:
+    """The held posts' explicit targets, per account, over every task."""
+    out: dict[str, dict[str, int]] = {}
+    for r in reports:
+        for account, codes in r.targets.items():
+            mine = out.setdefault(account, {})
+            for code, n in codes.items():
+                mine[code] = mine.get(code, 0) + n
+    return out
 
 
 def analyze_on_dask(store: Store, address: str | None = None, fast: bool = False, detect_events: bool = True,
                     client=None, chunk: int | None = None, task: Task = annotate_chunk) -> dict:
-    """Annotate pending posts on a cluster (an address, or an already connected client)."""
+    """Annotate pending posts on a cluster (an address, or an already connected client).
+
+    As in `analyze`, every task resolves veiled references with the priors the run started with,
+    and the run's posts with veiled references are written once, after the run's priors are
+    known: the workers hold them until then (see `annotate_chunk`).
+    """
     from envoywatch.analysis.pipeline import current_version
 
     url = store.engine.url.render_as_string(hide_password=False)
@@ -125,14 +240,20 @@ def analyze_on_dask(store: Store, address: str | None = None, fast: bool = False
     try:
         check_versions(own, version)
         workers = len(own.scheduler_info().get("workers", {}))
-        chunk = chunk or chunk_size(len(ids), workers)
         kept.start(store)  # the posts stored since the last run; the tasks then keep the sums up
-        done, tasks = _run_tasks(own, task, url, ids, fast, chunk)
+        run = Run(url, fast, chunk or chunk_size(len(ids), workers), task,
+                  store_ann.target_priors(store) if ids else {})
+        reports, tasks = _run_tasks(own, run, ids)
+        done, held = sum(r.annotated for r in reports), sum(len(r.held) for r in reports)
         veiled = store_ann.veiled_post_ids(store) if done else []
-        if veiled:  # cheap (prior readers over stored annotations): done here, not shipped out
+        if veiled or held:
             from envoywatch.analyze import reresolve_ids
 
-            reresolve_ids(store, None, veiled, fast)  # sets up the prior readers only, not every model
+            priors = store_ann.target_priors(store, _unwritten_targets(reports))
+            if veiled:  # cheap (prior readers over stored annotations): done here, not shipped out
+                reresolve_ids(store, None, veiled, fast, priors=priors)  # the prior readers only, not every model
+            if held:
+                _write_held(own, store, run, reports, priors)
         kept.finish(store)
     finally:
         if client is None:
@@ -144,5 +265,5 @@ def analyze_on_dask(store: Store, address: str | None = None, fast: bool = False
         from envoywatch.analyze import run_events
 
         events = run_events(store)
-    return {"annotated": done, "reresolved_veiled": len(veiled), "version": version,
-            "tasks": tasks, "chunk": chunk, "workers": workers, "events": events}
+    return {"annotated": done, "reresolved_veiled": len(veiled) + held, "version": version,
+            "tasks": tasks, "chunk": run.chunk, "workers": workers, "events": events}
