@@ -203,10 +203,8 @@ def subject_series(store: Store, subj: Subject) -> dict[str, Any]:
         authored, targets, techs = kept or (_authored(conn, ids), _targets(conn, ids, host), _techniques(conn, ids))
         answers = _replies(conn, ids)
     n_posts = sum(r.n for r in authored)
-    tgt: dict[tuple, int] = {}
-    for week, code, stance, _, n, _ in targets:  # unpacked: thousands of rows for a busy actor
-        if stance == "hostile":
-            tgt[(week, code)] = tgt.get((week, code), 0) + n
+    tally = _tally(targets, subj.host_country)
+    tgt = tally[0]
     tech: dict[tuple, int] = {}
     for week, label, n in techs:
         tech[(week, label)] = tech.get((week, label), 0) + n
@@ -224,7 +222,7 @@ def subject_series(store: Store, subj: Subject) -> dict[str, Any]:
                              for r in answers if r.week],
         "block_claims_per_week": [{"week": r.week, "block_claims": int(r.blocks)}
                                   for r in answers if r.week and r.blocks],
-        "host_relevance": host_relevance(subj, targets, n_posts),
+        "host_relevance": host_relevance(subj, targets, n_posts, tally),
     }
 
 
@@ -232,25 +230,35 @@ def _by_week(r) -> str:
     return r.week or ""
 
 
-def host_relevance(subj: Subject, targets: list[Any], n_posts: int) -> dict[str, Any]:
-    """How much the subject's attacks concern its host country rather than third countries.
-
-    `targets` are counts of country mentions per week, code, stance and account, with the first post's
-    time, in any order. Equally targeted countries keep the order an account-by-account, oldest-first
-    reading meets them (the story's order).
-    """
-    host = subj.host_country
+def _tally(targets: list[Any], host: str | None) -> tuple[dict, dict, dict, int]:
+    """One pass over the target rows (thousands for a busy actor, unpacked rather than read by name):
+    hostile mentions per (week, country) and per country, each country's first hostile mention in
+    reading order (account, then time), and the host country's mentions in any stance."""
+    per_week: dict[tuple, int] = {}
     counts: dict[str, int] = {}
-    met: dict[str, tuple] = {}  # the first hostile mention of each country, in reading order
+    met: dict[str, tuple] = {}
     mentions_host = 0
-    for _, code, stance, account, n, first in targets:  # unpacked: thousands of rows for a busy actor
+    for week, code, stance, account, n, first in targets:
         if host and code == host:
             mentions_host += n
         if stance == "hostile":
+            per_week[(week, code)] = per_week.get((week, code), 0) + n
             counts[code] = counts.get(code, 0) + n
             at = (account, first is None, first or "")  # one engine, one type of time per call
             if code not in met or at < met[code]:
                 met[code] = at
+    return per_week, counts, met, mentions_host
+
+
+def host_relevance(subj: Subject, targets: list[Any], n_posts: int, tally: tuple | None = None) -> dict[str, Any]:
+    """How much the subject's attacks concern its host country rather than third countries.
+
+    `targets` are counts of country mentions per week, code, stance and account, with the first post's
+    time, in any order (`tally`: their `_tally`, when already made). Equally targeted countries keep the
+    order an account-by-account, oldest-first reading meets them (the story's order).
+    """
+    host = subj.host_country
+    _, counts, met, mentions_host = tally or _tally(targets, host)
     hostile = Counter({c: counts[c] for c in sorted(counts, key=lambda c: (met[c], c))})
     total = sum(hostile.values())
     return {
