@@ -298,7 +298,8 @@ def real_tweets_encoder(n: int = 156) -> dict | None:
 
 def fast_on_dask(n: int, db: str | None, workers: int) -> dict:
     """`analyze --fast --dask local:N` on the same posts: cluster start and warm-up apart from the
-    steady-state run (tasks on the workers, veiled references re-resolved in this process)."""
+    steady-state run (tasks on the workers, veiled references resolved before they are written),
+    with the CPU seconds of this process (the coordinator and scheduler) and of the workers."""
     from dask.distributed import Client
 
     from envoywatch.distributed import analyze_on_dask, local_cluster, warm
@@ -316,15 +317,18 @@ def fast_on_dask(n: int, db: str | None, workers: int) -> dict:
         current_version(), prior_readers()  # the coordinator's imports and countries set-up
         started = time.perf_counter() - t0
         store = open_store(url)
+        w1 = client.run(time.process_time)
         t1, c1 = time.perf_counter(), time.process_time()
         res = analyze_on_dask(store, fast=True, detect_events=False, client=client)
         steady, coordinator_cpu = time.perf_counter() - t1, time.process_time() - c1
+        workers_cpu = sum(t - w1[w] for w, t in client.run(time.process_time).items())
         store.close()
     finally:
         client.close()
         cluster.close()
     return {"workers": workers, "cluster_start_and_warm_s": round(started, 1), "steady_s": round(steady, 2),
-            "coordinator_cpu_s": round(coordinator_cpu, 2), "annotated": res["annotated"],
+            "coordinator_cpu_s": round(coordinator_cpu, 2), "workers_cpu_s": round(workers_cpu, 2),
+            "annotated": res["annotated"],
             "tasks": res["tasks"], "chunk": res["chunk"], "posts_per_s": round(res["annotated"] / steady)}
 
 
