@@ -54,3 +54,27 @@ def test_actor_page_shows_what_separate_reads_show(sample, as_shown):
         alone = views.story_for(store, name, veiled_posts=VEILED_CITED if as_shown else None)
         assert data["story"] == alone
         assert views.subject_page(store, subj, with_story=False, as_shown=as_shown)["events"] == data["events"]
+
+
+def test_actor_events_include_an_account_whose_handle_is_the_actors_name(sample):
+    """`list_events(account=name)` matches a bare name as a handle on any platform; the actor page too."""
+    from datetime import timedelta
+
+    from envoywatch.events.base import Event, save_events
+    from envoywatch.queries import list_events
+    from envoywatch.web.sample import START, _account
+
+    store, ids = sample
+    subj = resolve_subject(store, str(ids["actor"]))
+    with store.write() as conn:
+        odd = _account(conn, "web", subj.actor.lower(), None, False)
+    save_events(store, "odd", [Event("backlash", "odd:backlash", START + timedelta(days=3), None,
+                                     account_id=odd, summary="an account named as the actor",
+                                     data={}, evidence=[])])
+    expected = {e["id"] for n in [subj.actor] + [a["account"] for a in subj.accounts]
+                for e in list_events(store, account=n)}
+    for as_shown in (False, True):
+        found = views.subject_page(store, subj, as_shown=as_shown)["events"]
+        assert {e["id"] for e in found} == expected
+        assert "an account named as the actor" in {e["summary"] for e in found}
+        assert found == subject_events(store, subj, refs=not as_shown)

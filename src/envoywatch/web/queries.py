@@ -273,33 +273,45 @@ def host_relevance(subj: Subject, targets: list[Any], n_posts: int, tally: tuple
     }
 
 
-def _subject_names(subj: Subject) -> tuple[Any, list[str]] | None:
+def _subject_names(subj: Subject) -> tuple[list, list[str]] | None:
     """What list_events(account=name) matches for each of the subject's names (its actor's and its
-    accounts'): a condition on accounts and actor names; None when it has no name."""
+    accounts'): `account_parts` of each, and the actor names they accept; None when it has no name."""
     names = [subj.actor] if subj.kind == "actor" and subj.actor else []
     names += [a["account"] for a in subj.accounts]
     if not names:
         return None
     parts = [account_parts(n) for n in names]
-    return or_(*(cond for cond, _ in parts)), names + [a for _, a in parts if a]
+    return parts, names + [a for _, a in parts if a]
 
 
-def subject_event_ids(subj: Subject):
-    """A select of the ids of the subject's events, through the events' indexes; None when it has no name."""
+def subject_event_ids(subj: Subject, dialect: str):
+    """A select of the ids of the subject's events, through the events' indexes; None when it has no name.
+
+    On PostgreSQL a bare handle (a name without a platform) is sought under each platform the accounts
+    have, in the (platform, handle) index: it otherwise checked every event's account (8 ms at 8,500
+    events; SQLite skips through the index by itself, and took twice as long with the platforms listed).
+    """
     found = _subject_names(subj)
     if found is None:
         return None
-    cond, names = found
-    return union(select(events.c.id).where(events.c.account_id.in_(select(accounts.c.id).where(cond))),
-                 select(events.c.id).where(events.c.actor_id.in_(  # one index each: PostgreSQL read every
-                     select(actors.c.id).where(actors.c.name.in_(names)))))  # event for an OR
+    parts, names = found
+    if dialect != "postgresql":
+        by_account = [or_(*(c for c, _ in parts))]
+    else:
+        handles = [c for c, bare in parts if bare is None]
+        bare = [c for c, b in parts if b is not None]
+        by_account = ([or_(*handles)] if handles else []) + (
+            [and_(accounts.c.platform.in_(ACCOUNT_PLATFORMS), or_(*bare))] if bare else [])
+    return union(*(select(events.c.id).where(events.c.account_id.in_(select(accounts.c.id).where(c)))
+                   for c in by_account),  # one index each: PostgreSQL read every event for an OR
+                 select(events.c.id).where(events.c.actor_id.in_(select(actors.c.id).where(actors.c.name.in_(names)))))
 
 
 def subject_event_row(subj: Subject):
     """Whether an event is the subject's, on the event's account and actor as `list_events` joins them
     (a flag per row, where `subject_event_ids` in a column would select the events again); None as there."""
     found = _subject_names(subj)
-    return None if found is None else or_(found[0], actors.c.name.in_(found[1]))
+    return None if found is None else or_(*(c for c, _ in found[0]), actors.c.name.in_(found[1]))
 
 
 def in_time_order(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -309,7 +321,7 @@ def in_time_order(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def subject_events(store: Store, subj: Subject, refs: bool = True) -> list[dict[str, Any]]:
     """Events of the subject's accounts (or its actor), in time order (evidence as ids only without `refs`)."""
-    ids = subject_event_ids(subj)
+    ids = subject_event_ids(subj, store.dialect)
     if ids is None:
         return []
     return in_time_order(list_events(store, where=events.c.id.in_(ids), refs=refs))
@@ -387,6 +399,8 @@ def distinct_values(table: str, column: str):
 
 
 DISTINCT_PLATFORMS = distinct_values("posts", "platform")
+ACCOUNT_PLATFORMS = distinct_values("accounts", "platform").columns(x=accounts.c.platform.type)  # by the
+# (platform, handle) index it leads
 DISTINCT_LANGS = distinct_values("annotations", "lang")  # through ix_annotations_lang: analysed posts
 
 

@@ -110,7 +110,8 @@ def subject_page(store: Store, subj: Subject, with_story: bool = True, as_shown:
         from envoywatch.story.event_rows import Along
         from envoywatch.story.render import VEILED_CITED
 
-        along = Along(subject_event_ids(subj), subject_event_row(subj), refs=not as_shown)  # the page's events, read with the story's
+        # the page's events, read in the story's statement
+        along = Along(subject_event_ids(subj, store.dialect), subject_event_row(subj), refs=not as_shown)
         try:
             story = story_for(store, subj.slug if subj.kind == "account" else subj.actor,
                               veiled_posts=VEILED_CITED if as_shown else None, along=along)
