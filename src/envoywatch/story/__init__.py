@@ -38,8 +38,8 @@ def resolve(store: Store, who: str) -> tuple[dict | None, list]:
     """The actor (if `who` names one) and the accounts the story covers; LookupError when unknown."""
     w = (who or "").strip()
     with store.read() as conn:
-        named = list(conn.execute(select(actors.c.id).where(func.lower(actors.c.name) == w.lower())).scalars())
-        rows = _accounts_rows(conn, accounts.c.actor_id.in_(named)) if named else []  # by the actor_id index
+        named = select(actors.c.id).where(func.lower(actors.c.name) == w.lower())
+        rows = _accounts_rows(conn, accounts.c.actor_id.in_(named))  # by the actor_id index
         if not rows and ":" in w and w.split(":", 1)[0].lower() in PLATFORMS:
             plat, handle = w.split(":", 1)
             rows = _accounts_rows(conn, (accounts.c.platform == plat.lower())

@@ -72,13 +72,13 @@ def _trusted(conn, ids: list[int], pair: tuple, lo, hi, wlo, whi) -> int | None:
         own = conn.execute(select(func.count()).select_from(posts).where(
             posts.c.account_id.in_(ids), literal_column("posts.kind != 'reply'"), posts.c.created_at.is_not(None),
             *_between(posts.c.created_at, lo, hi))).scalar_one()
-    mine = conn.execute(select(func.count()).select_from(story_posts).where(
-        story_posts.c.account_id.in_(ids), *_between(story_posts.c.created_at, lo, hi))).scalar_one()
-    if own != mine:
-        return None
-    fwd = select(story_posts.c.post_id).where(story_posts.c.account_id.in_(ids), story_posts.c.forward == true(),
-                                              *_between(story_posts.c.created_at, lo, hi)).limit(1)
-    if conn.execute(fwd).first() is not None:
+    sp = story_posts.c
+    period = _between(sp.created_at, lo, hi)
+    fwd = select(sp.post_id).where(sp.account_id.in_(ids), sp.forward == true(), *period).limit(1)
+    mine, forwarded = conn.execute(select(  # the count and the look for a forwarded copy in one statement
+        select(func.count()).select_from(story_posts).where(sp.account_id.in_(ids), *period).scalar_subquery(),
+        fwd.exists())).one()
+    if own != mine or forwarded:
         return None
     if (wlo, whi) == ("", ""):
         return 0
