@@ -237,13 +237,12 @@ def summarize(store: Store, keys: dict[int, str], actor: dict | None, date_from,
         top = [c for c, _ in sums.ordered("t:", resolve)[:10]]
         examples = _examples(conn, ids, top, lo, hi)
         sp = story_posts.c
-        veiled_ids = [i for (i,) in conn.execute(
-            select(sp.post_id).where(sp.account_id.in_(ids), sp.veiled == true(), *_between(sp.created_at, lo, hi))
-            .order_by(sp.created_at, sp.post_id).limit(veiled_posts))]
+        veiled = (select(sp.post_id).where(sp.account_id.in_(ids), sp.veiled == true(), *_between(sp.created_at, lo, hi))
+                  .order_by(sp.created_at, sp.post_id).limit(veiled_posts))  # read with their posts, below
         counts = summarize_counts(sums.n, lambda p: sums.ordered(p, resolve), examples, sender, host,
                                   _period(ends))
         freq = _frequency(sums, weeks, ends, keys, resolve)
-    veiled_rows = read_posts(store, ids, None, None, post_ids=veiled_ids) if veiled_ids else []
+    veiled_rows = read_posts(store, ids, None, None, post_ids=veiled)
     return {"frequency": freq, "targets": counts, "veiled_rows": veiled_rows,
             "first": _period(ends)[0], "last": _period(ends)[1]}
 
