@@ -111,7 +111,7 @@ def veiled(rows: list[StoryPost], posts: int | None = None) -> list[dict[str, An
 
 
 def _involving(ids: list[int], actor_ids: set[int]):
-    """The condition on events of `story.events.involving` (the query benchmark shows its plan)."""
+    """The condition on events of `story.event_rows.involving` (the query benchmark shows its plan)."""
     return events.c.id.in_(ev.involving(ids, actor_ids))
 
 
