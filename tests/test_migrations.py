@@ -1,5 +1,5 @@
 """Migrations on both engines: 0005 (deferred-index record), 0006-0008 (the story, reply and page sums),
-0011 (the accounts each event concerns), 0012 (the country page's kept rows)."""
+0011 (the accounts each event concerns), 0012 (the country page's kept rows), 0013 (the watched accounts' index)."""
 
 from __future__ import annotations
 
@@ -201,4 +201,18 @@ def test_0012_counts_the_country_page_rows_as_flush_keeps_them(db_url):
     upgrade(store)
     assert rows() == kept
     assert _countries(store, live=False) == shown == _countries(store, live=True)
+    store.close()
+
+
+def test_0013_down_and_up_again_keeps_the_watched_index(db_url):
+    store = open_store(db_url)
+
+    def names() -> set[str]:
+        with store.engine.connect() as conn:
+            return {ix["name"] for ix in inspect(conn).get_indexes("accounts")}
+    assert "ix_accounts_watched" in names()
+    _downgrade(store, "0012")
+    assert "ix_accounts_watched" not in names()
+    upgrade(store)
+    assert "ix_accounts_watched" in names()
     store.close()

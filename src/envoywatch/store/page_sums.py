@@ -23,7 +23,7 @@ from sqlalchemy import Connection, bindparam, func, select, text
 from envoywatch.store import marks
 from envoywatch.store.db import Store
 from envoywatch.store.marks import week_text
-from envoywatch.store.schema import page_targets
+from envoywatch.store.schema import accounts, page_targets
 
 MARK = "page"
 BATCH = 500
@@ -165,7 +165,7 @@ def recount_targets(conn: Connection) -> None:
 
 def watched_ids(conn: Connection) -> list[int] | None:
     """The watched accounts' ids when their kept rows count every post they have, else None."""
-    return _fresh_ids(conn, conn.execute(text("SELECT id FROM accounts WHERE watched")).scalars().all())
+    return _fresh_ids(conn, conn.execute(select(accounts.c.id).where(accounts.c.watched.is_(True))).scalars().all())
 
 
 def country_rows(conn: Connection, code: str) -> list | None:

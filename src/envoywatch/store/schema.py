@@ -55,6 +55,7 @@ accounts = Table(
     UniqueConstraint("platform", "handle"),
     Index(None, "platform", "platform_id"),
     Index(None, "actor_id"),
+    Index(None, "watched"),  # the watched few among accounts that only reply (0013)
 )
 
 posts = Table(
