@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from envoywatch.analysis.pipeline import Pipeline
@@ -84,3 +85,18 @@ def test_reresolve_without_a_pipeline_equals_reresolve_with_one(tmp_path) -> Non
     assert [a.name for a in prior_readers()] == ["countries"]
     for store in stores:
         store.close()
+
+
+@pytest.mark.parametrize("first", ["replies", "propaganda", "countries"])
+def test_analyzers_run_in_one_order_whichever_module_was_imported_first(first):
+    """The pipeline's order (and so each stored annotation's bytes) does not depend on import order."""
+    import subprocess
+    import sys
+
+    code = ("from envoywatch.analysis import {}\n"
+            "from envoywatch.analysis.base import ANALYZERS\n"
+            "from envoywatch.analysis.pipeline import load_builtins, order\n"
+            "load_builtins(); print([a.name for a in order(list(ANALYZERS))])")
+    runs = [subprocess.run([sys.executable, "-c", code.format(m)], capture_output=True, text=True, check=True).stdout
+            for m in ("lang", first)]
+    assert runs[0] == runs[1] and "countries" in runs[0]

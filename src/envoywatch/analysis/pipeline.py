@@ -22,10 +22,18 @@ def load_builtins() -> None:
         importlib.import_module(f"envoywatch.analysis.{mod}")
 
 
+def _rank(cls: type[Analyzer]) -> tuple[int, str]:
+    """Built-ins in BUILTIN_MODULES order, then the others by name: a process that imported one
+    analyzer's module early (a test, a plugin) runs them in the same order as any other, so the
+    annotations it stores are the same to the byte."""
+    module = cls.__module__.removeprefix("envoywatch.analysis.")
+    return (BUILTIN_MODULES.index(module) if module in BUILTIN_MODULES else len(BUILTIN_MODULES), cls.name)
+
+
 def order(analyzers: Sequence[type[Analyzer]]) -> list[type[Analyzer]]:
     """Order analyzers so that each runs after those assigning what it requires."""
     assigned: set[str] = set()
-    pending = list(analyzers)
+    pending = sorted(analyzers, key=_rank)
     ordered: list[type[Analyzer]] = []
     while pending:
         ready = [a for a in pending if set(a.requires) <= assigned]
