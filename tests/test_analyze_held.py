@@ -4,65 +4,19 @@ re-resolving them from the store (the flow before), on both engines."""
 
 from __future__ import annotations
 
-from datetime import date
-
-import orjson
 import pytest
 from sqlalchemy import select, text, update
+from veiled_runs import fill, stored_rows
 
 from envoywatch import analyze as az
-from envoywatch.accounts import AccountEntry, upsert
 from envoywatch.analysis.pipeline import Pipeline
-from envoywatch.domain import AccountRef, Location, Parsed, Post
 from envoywatch.store import annotations as store_ann
 from envoywatch.store import kept, open_store
 from envoywatch.store.schema import annotations
-from envoywatch.store.writer import PostWriter
-
-# emb0 and emb1 are one actor's accounts: emb1's veiled posts lean on what emb0 attacked by name.
-TEXTS = [("emb0", "Washington spreads lies about Chinese vaccines in Kazakhstan."),
-         ("emb0", "The United States keeps smearing China over Xinjiang."),
-         ("emb1", "A certain country keeps spreading lies while its own people die from the virus."),
-         ("emb1", "Some politicians in a certain superpower smear others; look at all its states burning."),
-         ("emb2", "Japan keeps lying. A certain country spreads lies about our vaccines."),
-         ("emb2", "Certain forces keep spreading lies about Kazakhstan and its friends."),
-         ("emb3", "A certain country keeps spreading lies while its own people die from the virus."),
-         ("emb3", "The United States spreads lies; a certain superpower smears others every day."),
-         ("emb1", "Посольство Китая поздравляет Казахстан с праздником.")]
-# Sums kept beside the annotations, compared row by row (times of writing and surrogate ids left out).
-TABLES = {"annotations": "post_id, version, lang, propaganda, undiplomatic, data",
-          "mentions": "post_id, code, role, stance, veiled, confidence",
-          "post_labels": "post_id, kind, label, score",
-          "story_posts": "post_id, account_id, week, lang, veiled, veiled_hostile, forward",
-          "story_countries": "post_id, code, account_id, mentioned, targeted",
-          "story_weeks": "account_id, key, week, n, first_id", "page_targets": "account_id, week, code, stance, n",
-          "page_weeks": "account_id, week, posts, analysed, und_n, und_sum", "page_labels": "account_id, week, label, n"}
 
 
 def _fill(store, n: int = 45) -> None:
-    with store.write() as conn:
-        upsert(conn, [AccountEntry("CN mission", "embassy", "CN", "KZ", "x", "emb0"),
-                      AccountEntry("CN mission", "embassy", "CN", "KZ", "x", "emb1"),
-                      AccountEntry("RU mission", "embassy", "RU", "KZ", "x", "emb2")])
-    items = [Parsed(Location("gen", i), [Post("x", str(i), AccountRef("x", TEXTS[i % len(TEXTS)][0]),
-                                              f"{TEXTS[i % len(TEXTS)][1]} #{i}")]) for i in range(n)]
-    with store.write() as conn:
-        PostWriter(store, "test").write(conn, items)
-
-
-def _value(v):
-    """A column value as both engines agree on it (SQLite: booleans as 0/1, JSON as text)."""
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, str) and v.startswith("{"):
-        return orjson.loads(v)
-    return str(v) if isinstance(v, date) else v
-
-
-def _rows(store) -> dict[str, list]:
-    with store.read() as conn:
-        return {t: sorted(repr([_value(v) for v in r]) for r in conn.execute(text(f"SELECT {cols} FROM {t}")))
-                for t, cols in TABLES.items()}
+    fill(store, 0, n)
 
 
 def _written_then_reresolved(store) -> None:
@@ -99,7 +53,7 @@ def test_veiled_posts_written_once_equal_written_then_reresolved(db_url, tmp_pat
     res = az.analyze(store, fast=True, detect_events=False)
     _written_then_reresolved(ref)
     assert res.annotated == 45 and res.reresolved_veiled == len(store_ann.veiled_post_ids(store)) > 3
-    assert _rows(store) == _rows(ref)
+    assert stored_rows(store) == stored_rows(ref)
     store.close()
     ref.close()
 

@@ -6,55 +6,27 @@ past a worker's limit, and when the coordinator dies before they are written."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
-import orjson
 import pytest
 from sqlalchemy import text, update
+from veiled_runs import fill, stored_rows
 
 from envoywatch import distributed as dist
-from envoywatch.accounts import AccountEntry, upsert
 from envoywatch.analysis.pipeline import current_version
 from envoywatch.analyze import analyze
-from envoywatch.domain import AccountRef, Location, Parsed, Post
 from envoywatch.store import annotations as store_ann
 from envoywatch.store import open_store
 from envoywatch.store.schema import annotations
-from envoywatch.store.writer import PostWriter
 
 pytest.importorskip("dask.distributed")
 pytestmark = pytest.mark.slow
 
-# emb0 and emb1 are one actor's accounts: emb1's veiled posts lean on what emb0 attacked by name.
-TEXTS = [("emb0", "Washington spreads lies about Chinese vaccines in Kazakhstan."),
-         ("emb0", "The United States keeps smearing China over Xinjiang."),
-         ("emb1", "A certain country keeps spreading lies while its own people die from the virus."),
-         ("emb1", "Some politicians in a certain superpower smear others; look at all its states burning."),
-         ("emb2", "Japan keeps lying. A certain country spreads lies about our vaccines."),
-         ("emb2", "Certain forces keep spreading lies about Kazakhstan and its friends."),
-         ("emb3", "A certain country keeps spreading lies while its own people die from the virus."),
-         ("emb3", "The United States spreads lies; a certain superpower smears others every day."),
-         ("emb1", "Посольство Китая поздравляет Казахстан с праздником.")]
 POSTS = 90
 CHUNK = 16  # posts per task: six tasks, each holding some
-TABLES = {"annotations": "post_id, version, lang, propaganda, undiplomatic, data",
-          "mentions": "post_id, code, role, stance, veiled, confidence",
-          "post_labels": "post_id, kind, label, score",
-          "story_posts": "post_id, account_id, week, lang, veiled, veiled_hostile, forward",
-          "story_countries": "post_id, code, account_id, mentioned, targeted",
-          "story_weeks": "account_id, key, week, n, first_id", "page_targets": "account_id, week, code, stance, n",
-          "page_weeks": "account_id, week, posts, analysed, und_n, und_sum", "page_labels": "account_id, week, label, n"}
 
 
 def _fill(store, start: int = 0, stop: int = POSTS) -> None:
-    with store.write() as conn:
-        upsert(conn, [AccountEntry("CN mission", "embassy", "CN", "KZ", "x", "emb0"),
-                      AccountEntry("CN mission", "embassy", "CN", "KZ", "x", "emb1"),
-                      AccountEntry("RU mission", "embassy", "RU", "KZ", "x", "emb2")])
-    items = [Parsed(Location("gen", i), [Post("x", str(i), AccountRef("x", TEXTS[i % len(TEXTS)][0]),
-                                              f"{TEXTS[i % len(TEXTS)][1]} #{i}")]) for i in range(start, stop)]
-    with store.write() as conn:
-        PostWriter(store, "test").write(conn, items)
+    fill(store, start, stop)
 
 
 def _outdate(store) -> None:
@@ -63,24 +35,6 @@ def _outdate(store) -> None:
     with store.write() as conn:
         conn.execute(update(annotations).values(version="old"))
         conn.execute(text("UPDATE mentions SET code = 'JP', stance = 'hostile', veiled = FALSE"))
-
-
-def _value(v):
-    """A column value as both engines agree on it (SQLite: booleans as 0/1, JSON as text), sums of
-    floats to 9 digits (PostgreSQL adds them in the order they were written, which Dask varies)."""
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, float):
-        return round(v, 9)
-    if isinstance(v, str) and v.startswith("{"):
-        return orjson.loads(v)
-    return str(v) if isinstance(v, date) else v
-
-
-def _rows(store) -> dict[str, list]:
-    with store.read() as conn:
-        return {t: sorted(repr([_value(v) for v in r]) for r in conn.execute(text(f"SELECT {cols} FROM {t}")))
-                for t, cols in TABLES.items()}
 
 
 def _count_writes(store) -> None:
@@ -131,7 +85,7 @@ def test_veiled_posts_written_once_equal_one_process(db_url, tmp_path, client, o
     res = dist.analyze_on_dask(store, fast=True, detect_events=False, client=client, chunk=CHUNK)
     veiled = store_ann.veiled_post_ids(store)
     assert res["annotated"] == POSTS and res["tasks"] == 6 and res["reresolved_veiled"] == len(veiled) > 20
-    assert _rows(store) == _rows(ref)
+    assert stored_rows(store) == stored_rows(ref)
     writes = _writes(store)
     assert len(writes) == POSTS and set(writes.values()) == {1}, "a post was written more than once"
     store.close()
@@ -157,7 +111,7 @@ def test_past_a_workers_limit_veiled_posts_are_written_then_reresolved(db_url, t
     res = dist.analyze_on_dask(store, fast=True, detect_events=False, client=client, chunk=CHUNK,
                                task=_holding_at_most(3))
     assert res["annotated"] == POSTS
-    assert _rows(store) == _rows(ref)
+    assert stored_rows(store) == stored_rows(ref)
     writes, veiled = _writes(store), set(store_ann.veiled_post_ids(store))
     assert len(writes) == POSTS and max(writes.values()) == 2  # the two workers held 6 posts, the rest
     assert all(writes[p] == 1 for p in writes if p not in veiled)  # were written, then rewritten
@@ -186,7 +140,7 @@ def test_worker_killed_holding_posts_loses_and_doubles_nothing(db_url, tmp_path,
     res = dist.analyze_on_dask(store, fast=True, detect_events=False, client=client, chunk=CHUNK,
                                task=_dies_once_holding(marker))
     assert marker.exists() and res["annotated"] == POSTS
-    assert _rows(store) == _rows(ref)
+    assert stored_rows(store) == stored_rows(ref)
     writes, veiled = _writes(store), set(store_ann.veiled_post_ids(store))
     assert all(writes[p] == 1 for p in veiled)  # the task run again held them too
     assert max(writes.values()) == 2  # the killed task's other posts, written again by its second run
@@ -211,7 +165,7 @@ def test_posts_held_by_a_lost_worker_are_annotated_again(db_url, tmp_path, clien
     store, ref = _workspaces(db_url, tmp_path, outdated=True)
     res = dist.analyze_on_dask(store, fast=True, detect_events=False, client=client, chunk=CHUNK)
     assert res["annotated"] == POSTS
-    assert _rows(store) == _rows(ref)
+    assert stored_rows(store) == stored_rows(ref)
     writes, veiled = _writes(store), set(store_ann.veiled_post_ids(store))
     assert sum(writes[p] == 1 for p in veiled) and sum(writes[p] > 1 for p in veiled)  # held by each worker
     store.close()
@@ -233,7 +187,7 @@ def test_coordinator_dying_before_the_held_posts_are_written_loses_nothing(db_ur
     assert pending and len(pending) < POSTS  # the held posts, and only those, are to be annotated again
     again = dist.analyze_on_dask(store, fast=True, detect_events=False, client=client, chunk=CHUNK)
     assert again["annotated"] == len(pending)
-    assert _rows(store) == _rows(ref)
+    assert stored_rows(store) == stored_rows(ref)
     store.close()
     ref.close()
 
@@ -245,6 +199,6 @@ def test_veiled_posts_of_earlier_runs_are_resolved_again(db_url, tmp_path, clien
             _fill(s, *half)
         analyze(ref, fast=True, detect_events=False)
         dist.analyze_on_dask(store, fast=True, detect_events=False, client=client, chunk=CHUNK)
-        assert _rows(store) == _rows(ref)
+        assert stored_rows(store) == stored_rows(ref)
     store.close()
     ref.close()
