@@ -327,3 +327,16 @@ def test_a_story_for_its_narrative_reads_only_the_veiled_posts_it_quotes(sums_ws
         assert brief["veiled"] == whole["veiled"][:len(brief["veiled"])]
         assert brief["narrative"] == whole["narrative"]
         assert {k: v for k, v in brief.items() if k != "veiled"} == {k: v for k, v in whole.items() if k != "veiled"}
+
+
+def test_first_and_last_posts_of_many_accounts_come_in_several_statements(sums_ws):
+    """Hundreds of accounts (more selects than SQLite takes in one compound statement) give each
+    account's ends as a few do."""
+    from envoywatch.story import sums
+
+    store, _ = sums_ws
+    with store.read() as conn:
+        ids = list(conn.execute(select(story_posts.c.account_id).distinct()).scalars())
+        few = sums._ends(conn, ids, None, None)
+        many = sums._ends(conn, ids + list(range(10_000, 10_000 + 3 * sums.ENDS_PER_STATEMENT)), None, None)
+    assert few and many == few

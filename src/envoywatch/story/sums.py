@@ -146,18 +146,25 @@ def _resolver(conn, ids: list[int], wlo, whi):
     return resolve
 
 
+# Two selects an account: SQLite refuses a compound SELECT of more than 500 (an actor with hundreds of
+# accounts, a mission's whole network, made one statement too many).
+ENDS_PER_STATEMENT = 200
+
+
 def _ends(conn, ids: list[int], lo, hi) -> dict[int, tuple[tuple, tuple]]:
     """Per account, its first and last post of the period as ((time, id), (time, id)): an index seek at
-    each end of each account's posts, in one statement (two statements an account before)."""
+    each end of each account's posts, in one statement per ENDS_PER_STATEMENT accounts (two statements
+    an account before)."""
     when = "".join((" AND created_at >= :lo" if lo is not None else "", " AND created_at < :hi" if hi is not None else ""))
-    sql = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT account_id, {end} AS side, created_at, post_id FROM story_posts "
-        f"WHERE account_id = :a{i}{when} ORDER BY {order} LIMIT 1) AS {name}{i}"
-        for i in range(len(ids)) for end, name, order in ((0, "first", "created_at, post_id"),
-                                                           (1, "last", "created_at DESC, post_id DESC")))
-    params = {"lo": lo, "hi": hi, **{f"a{i}": a for i, a in enumerate(ids)}}
     found: dict[int, list] = {a: [None, None] for a in ids}
-    if ids:
+    for start in range(0, len(ids), ENDS_PER_STATEMENT):
+        part = ids[start : start + ENDS_PER_STATEMENT]
+        sql = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT account_id, {end} AS side, created_at, post_id FROM story_posts "
+            f"WHERE account_id = :a{i}{when} ORDER BY {order} LIMIT 1) AS {name}{i}"
+            for i in range(len(part)) for end, name, order in ((0, "first", "created_at, post_id"),
+                                                               (1, "last", "created_at DESC, post_id DESC")))
+        params = {"lo": lo, "hi": hi, **{f"a{i}": a for i, a in enumerate(part)}}
         for a, side, at, pid in _run(conn, sql, params, account_id=Integer, side=Integer, created_at=_AT, post_id=Integer):
             found[a][side] = (as_utc(at), pid)
     return {a: (first, last) for a, (first, last) in found.items() if first is not None}
