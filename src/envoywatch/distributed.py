@@ -8,6 +8,7 @@ rewrites them).
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import uuid4
@@ -218,14 +219,12 @@ def _write_held(client, store: Store, run: Run, reports: list[Chunk], priors: Pr
         reresolve_ids(store, None, lost, run.fast, priors=priors)
 
 
-def _unwritten_targets(reports: list[Chunk]) -> dict[str, dict[str, int]]:
+def _unwritten_targets(reports: list[Chunk]) -> dict[str, Counter[str]]:
     """The held posts' explicit targets, per account, over every task."""
-    out: dict[str, dict[str, int]] = {}
+    out: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for r in reports:
         for account, codes in r.targets.items():
-            mine = out.setdefault(account, {})
-            for code, n in codes.items():
-                mine[code] = mine.get(code, 0) + n
+            out[account].update(codes)
     return out
 
 
