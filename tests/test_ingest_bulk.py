@@ -170,3 +170,64 @@ def test_batch_constants_stop_at_a_column_that_varies_or_cannot_be_a_literal():
     assert batch.consts == tuple(row[-5:]) and len(batch.rows[1]) == len(row) - 5 and batch.full(1) == row
     sql = insert_statement(("it's", -1))
     assert "'it''s', -1)" in sql and sql.count("?") == len(POST_COLUMNS) - 2
+
+
+@pytest.mark.parametrize("seen_unfinished", [True, False], ids=["unfinished-seen", "unfinished-missed"])
+def test_a_killed_load_through_the_reading_process_resumes_where_it_committed(store, pages, monkeypatch,
+                                                                               seen_unfinished):
+    """With no unfinished ingest, the reading process starts before the file is hashed, at record 0;
+    otherwise it starts where the file's last commit left it. One started at 0 that turns out wrong (an
+    unfinished ingest it did not see: another process's) is stopped and replaced."""
+    monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 4)
+    monkeypatch.setattr(ingest_mod, "BATCH", 8)
+    real, calls = PostWriter.write_prepared, {"n": 0}
+
+    def dying(self, conn, batch):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt("killed mid-load")
+        return real(self, conn, batch)
+
+    monkeypatch.setattr(PostWriter, "write_prepared", dying)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(store, [pages])
+    monkeypatch.setattr(PostWriter, "write_prepared", real)
+    assert _state(store)[0] == 150 and ingest_mod._unfinished(store)
+    if not seen_unfinished:
+        monkeypatch.setattr(ingest_mod, "_unfinished", lambda s: False)
+    started: list[int] = []
+    real_init = ingest_mod.ReadingProcess.__init__
+
+    def init(self, job):
+        real_init(self, job)
+        started.append(job.skip)
+
+    monkeypatch.setattr(ingest_mod.ReadingProcess, "__init__", init)
+    resumed = ingest(store, [pages]).summary()
+    assert started == ([16] if seen_unfinished else [0, 16])
+    assert resumed["files"][0]["resumed_from_record"] == 16
+    assert (resumed["read"], resumed["inserted"], resumed["duplicates"], resumed["rejected"]) == (301, 300, 0, 1)
+    assert _state(store)[0] == 300 and not ingest_mod._unfinished(store)
+    with store.read() as conn:
+        lines = conn.execute(select(posts.c.source_line).order_by(posts.c.platform_id)).scalars().all()
+    assert lines == sorted(lines) and lines[0] == 1 and lines[-1] == 31
+
+
+def test_a_new_file_is_hashed_while_the_reading_process_reads_it(store, pages, monkeypatch):
+    monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", 0)
+    order: list[str] = []
+    real_init, real_hash = ingest_mod.ReadingProcess.__init__, ingest_mod.file_sha256
+
+    def init(self, job):
+        order.append(f"read from {job.skip}")
+        real_init(self, job)
+
+    def hashed(path):
+        order.append("hash")
+        return real_hash(path)
+
+    monkeypatch.setattr(ingest_mod.ReadingProcess, "__init__", init)
+    monkeypatch.setattr(ingest_mod, "file_sha256", hashed)
+    assert ingest(store, [pages]).summary()["inserted"] == 300
+    assert order == ["read from 0", "hash"]

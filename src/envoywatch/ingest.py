@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ COMMIT_POSTS = 20_000  # posts per transaction at most: fewer commits rewrite fe
 WRITE_RECORDS = 1000  # records per write batch (a transaction holds several)
 BATCH_POSTS = 5000  # posts per write batch at most, so memory stays flat (a twarc2 record is a page of 100;
 # 5,000 against 2,000: 1.3-1.8 us less CPU a post in the writer, 0.8-1.6 in the reader, measured interleaved)
+FIRST_BATCH_POSTS = 500  # the first batch at most, ready in a few milliseconds
 BULK_MIN_POSTS = 50_000  # files expected to hold fewer posts keep per-row index upkeep
 BYTES_PER_POST = 500  # rough size of one post in an export file (twarc2 pages: about 430 bytes)
 PARALLEL_MIN_BYTES = 8 << 20  # files at least this big are read and mapped in a second process
@@ -119,33 +120,51 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
     load_builtins()
     fmt = fmt or detect_format(path)
     importer = f"{fmt}@{SOURCES.get(fmt)().version}"
-    sha, size = file_sha256(path), path.stat().st_size
+    size = path.stat().st_size
     with store.write() as conn:  # indexes a killed bulk load left dropped come back first
         fts.rebuild_deferred(conn)
-    skip, counts, row_id = _start(store, sha, path, importer)
-    rejects = rejects or RejectLog(rejects_path(store, path))
     bulk = bulk_load_applies(store, size)
     if bulk:
         with store.write() as conn:
             fts.defer_indexes(conn)
-    writer = PostWriter(store, importer, fts_deferred=bulk)
-    job = Job(fmt, str(path), options or {}, skip, importer, store.dialect)
-    steps = steps_in_worker(job) if size >= PARALLEL_MIN_BYTES else steps_here(job)
-    with store.loading(CHECKPOINT_EVERY if bulk else None, rollback_journal=bulk) as conn:
-        with _Load(store, conn, writer, counts, row_id, rejects) as load:  # an error rolls back the open transaction
-            for step in steps:
-                load.write(step)
-                if progress and not step.final:
-                    progress(step.offset or step.done, size if step.offset else None)
-        if bulk:
-            with store.transaction(conn):
-                fts.rebuild_deferred(conn)
-                if store.dialect == "postgresql":  # the load at least doubled the posts: fresh statistics
-                    conn.exec_driver_sql("ANALYZE posts")  # for the analysis that follows (a sample)
+    with ExitStack() as stack:
+        # With no unfinished ingest to resume, any file starts at its first record: the reading process
+        # starts at once, and hashing the file (to know it again) overlaps its first batch.
+        early = (stack.enter_context(ReadingProcess(Job(fmt, str(path), options or {}, 0, importer, store.dialect)))
+                 if size >= PARALLEL_MIN_BYTES and not _unfinished(store) else None)
+        skip, counts, row_id = _start(store, file_sha256(path), path, importer)
+        job = Job(fmt, str(path), options or {}, skip, importer, store.dialect)
+        if early is not None and skip == 0:
+            steps: Iterable[Step] = early
+        elif size >= PARALLEL_MIN_BYTES:
+            if early is not None:  # another process began this file meanwhile: read from where it stopped
+                early.close()
+            steps = stack.enter_context(ReadingProcess(job))
+        else:
+            steps = steps_here(job)
+        rejects = rejects or RejectLog(rejects_path(store, path))
+        writer = PostWriter(store, importer, fts_deferred=bulk)
+        with store.loading(CHECKPOINT_EVERY if bulk else None, rollback_journal=bulk) as conn:
+            with _Load(store, conn, writer, counts, row_id, rejects) as load:  # an error rolls back the open transaction
+                for step in steps:
+                    load.write(step)
+                    if progress and not step.final:
+                        progress(step.offset or step.done, size if step.offset else None)
+            if bulk:
+                with store.transaction(conn):
+                    fts.rebuild_deferred(conn)
+                    if store.dialect == "postgresql":  # the load at least doubled the posts: fresh statistics
+                        conn.exec_driver_sql("ANALYZE posts")  # for the analysis that follows (a sample)
     if progress:
         progress(size, size)
     return FileResult(str(path), fmt, counts, resumed_from=skip,
                       rejects_file=str(rejects.path) if counts.rejected else None)
+
+
+def _unfinished(store: Store) -> bool:
+    """Whether an ingest stopped part-way, so that a file may resume after its first record."""
+    with store.read() as conn:
+        return conn.execute(select(ingest_files.c.id).where(ingest_files.c.complete.is_(False)).limit(1)).first() is not None
 
 
 def bulk_load_applies(store: Store, size: int) -> bool:
@@ -186,13 +205,14 @@ def steps_here(job: Job) -> Iterator[Step]:
     """Read, map and prepare the file in batches (records before `skip` are already stored)."""
     builder = RowBuilder(job.importer, job.dialect)
     done, records, pending = job.skip, 0, 0
+    most = FIRST_BATCH_POSTS  # a small first batch: the writer starts sooner
     for added, offset in _records(job, builder):
         done += 1
         records += 1
         pending += added
-        if records >= min(WRITE_RECORDS, BATCH) or pending >= BATCH_POSTS:
+        if records >= min(WRITE_RECORDS, BATCH) or pending >= most:
             yield Step(_narrowed(builder.take()), done, records, pending, offset)
-            records, pending = 0, 0
+            records, pending, most = 0, 0, BATCH_POSTS
     yield Step(_narrowed(builder.take()), done, records, pending, None, final=True)
 
 
@@ -224,33 +244,46 @@ def _work(job: Job, queue) -> None:
         queue.put(f"{type(err).__name__}: {err}")
 
 
-def steps_in_worker(job: Job) -> Iterator[Step]:
-    """The same steps, read and mapped by a second process while this one writes.
+class ReadingProcess:
+    """The steps of `job`, read and mapped by a second process (started at once) while this one writes.
 
     The queue holds at most QUEUE_STEPS batches, so memory stays flat however large the file.
+    Iterate it once; `close` (or leaving its `with`) stops the process if it is still running.
     """
-    ctx = multiprocessing.get_context("fork")  # the child inherits plugin sources; it never uses the database
-    queue = ctx.Queue(maxsize=QUEUE_STEPS)
-    proc = ctx.Process(target=_work, args=(job, queue), name="envoywatch-ingest-reader", daemon=True)
-    proc.start()
-    try:
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        ctx = multiprocessing.get_context("fork")  # the child inherits plugin sources; it never uses the database
+        self.queue = ctx.Queue(maxsize=QUEUE_STEPS)
+        self.proc = ctx.Process(target=_work, args=(job, self.queue), name="envoywatch-ingest-reader", daemon=True)
+        self.proc.start()
+
+    def __iter__(self) -> Iterator[Step]:
         while True:
             try:
-                step = queue.get(timeout=1.0)
+                step = self.queue.get(timeout=1.0)
             except Empty:
-                if not proc.is_alive() and queue.empty():
-                    raise RuntimeError(f"the reading process ended without finishing (exit {proc.exitcode})") from None
+                if not self.proc.is_alive() and self.queue.empty():
+                    raise RuntimeError(
+                        f"the reading process ended without finishing (exit {self.proc.exitcode})") from None
                 continue
             if isinstance(step, str):
-                raise RuntimeError(f"reading {job.path} failed: {step}")  # noqa: TRY004 - an error, not a type
+                raise RuntimeError(f"reading {self.job.path} failed: {step}")  # noqa: TRY004 - an error, not a type
             yield step
             if step.final:
                 return
-    finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join()
-        queue.close()
+
+    def close(self) -> None:
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self.proc.join()
+        self.queue.close()  # closing twice is harmless
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class _Load:
