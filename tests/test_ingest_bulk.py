@@ -57,7 +57,10 @@ def _missing(names: set[str], store) -> set[str]:
 
 def test_bulk_load_rebuilds_every_index_and_finds_posts(store, pages, bulk, monkeypatch):
     monkeypatch.setattr(ingest_mod, "BATCH", 7)  # several transactions
-    s = ingest(store, [pages]).summary()
+    told: list[tuple] = []
+    s = ingest(store, [pages], progress_factory=lambda p: lambda *a: told.append(a)).summary()
+    size = pages.stat().st_size  # the index builds are named while they run, after the last batch
+    assert told[-2:] == [(size, size, "building indexes"), (size, size)]
     assert (s["read"], s["inserted"], s["rejected"]) == (301, 300, 1)
     n, names, pending, found = _state(store)
     assert (n, pending, found) == (300, 0, 300) and not _missing(names, store)
@@ -103,7 +106,7 @@ def test_reading_process_gives_the_same_counts_and_rows(store, pages, monkeypatc
     monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 3)
     seen: list[tuple[int, int | None]] = []
-    s = ingest(store, [pages], progress_factory=lambda p: lambda done, total: seen.append((done, total))).summary()
+    s = ingest(store, [pages], progress_factory=lambda p: lambda done, total, stage=None: seen.append((done, total))).summary()
     assert (s["read"], s["inserted"], s["rejected"]) == (301, 300, 1)
     assert len(seen) > 5 and seen[-1][0] == seen[-1][1] == pages.stat().st_size
     with store.read() as conn:

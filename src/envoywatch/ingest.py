@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
-from typing import Self
+from typing import Protocol, Self
 
 import orjson
 from sqlalchemy import Connection, func, insert, select, update
@@ -36,7 +36,12 @@ PARALLEL_MIN_BYTES = 8 << 20  # files at least this big are read and mapped in a
 QUEUE_STEPS = 4  # prepared batches in flight between the reading process and the writer
 CHECKPOINT_EVERY = 1.0  # seconds between background WAL checkpoints during a bulk load
 
-Progress = Callable[[int, int | None], None]  # (bytes or records done, total) -> None
+class Progress(Protocol):
+    """Told how far a file got: bytes (or records) done and the total if known; `stage` names what runs
+    once reading is done and may take a while (building the indexes a bulk load deferred)."""
+
+    def __call__(self, done: int, total: int | None, stage: str | None = None) -> None: ...
+
 
 
 @dataclass
@@ -152,6 +157,8 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
                     if progress and not step.final:
                         progress(step.offset or step.done, size if step.offset else None)
             if bulk:
+                if progress:
+                    progress(size, size, "building indexes")
                 with store.transaction(conn):
                     fts.rebuild_deferred(conn)
                     if store.dialect == "postgresql":  # the load at least doubled the posts: fresh statistics

@@ -57,7 +57,11 @@ def ingest(
         if bar is None:
             return None
         task = bar.add_task(path.name, total=path.stat().st_size)
-        return lambda done, total: bar.update(task, completed=done, total=total or bar.tasks[task].total)
+
+        def update(done: int, total: int | None, stage: str | None = None) -> None:
+            bar.update(task, completed=done, total=total or bar.tasks[task].total,
+                       description=f"{path.name}: {stage}" if stage else path.name)
+        return update
 
     try:
         if bar:
