@@ -133,3 +133,19 @@ def test_a_kill_inside_a_grouped_commit_resumes_from_the_last_commit(store, page
     assert resumed["files"][0]["resumed_from_record"] == 12
     assert (resumed["read"], resumed["inserted"], resumed["duplicates"], resumed["rejected"]) == (301, 300, 0, 1)
     assert _count(store, rejects) == 1
+
+
+def test_two_runs_in_the_same_second_keep_their_rejects_apart(tmp_path):
+    """Rejects files are named by the source file and the second; a second run of the same name in the
+    same second (a PostgreSQL workspace puts both in the working directory) gets a file of its own."""
+    from envoywatch.domain import Location, Reject
+    from envoywatch.ingest import RejectLog
+
+    path = tmp_path / "rejects" / "pages.jsonl.20261130T021135Z.jsonl"
+    logs = [RejectLog(path), RejectLog(path)]
+    for n, log in enumerate(logs):
+        log.write(Reject(Location("pages.jsonl", n + 1, 0), f"bad line {n + 1}", "{"))
+        log.close()
+    assert [log.path.name for log in logs] == ["pages.jsonl.20261130T021135Z.jsonl",
+                                               "pages.jsonl.20261130T021135Z-2.jsonl"]
+    assert [orjson.loads(log.path.read_bytes())["reason"] for log in logs] == ["bad line 1", "bad line 2"]

@@ -234,3 +234,28 @@ def test_a_new_file_is_hashed_while_the_reading_process_reads_it(store, pages, m
     monkeypatch.setattr(ingest_mod, "file_sha256", hashed)
     assert ingest(store, [pages]).summary()["inserted"] == 300
     assert order == ["read from 0", "hash"]
+
+
+def test_many_files_into_a_small_workspace_load_as_one_bulk_load(store, tmp_path, monkeypatch):
+    """Ten files that together would at least double the workspace drop the indexes once and build them
+    once, after the last file, though none of them would alone (each below the bulk threshold)."""
+    monkeypatch.setattr(ingest_mod, "BULK_MIN_POSTS", 50)
+    monkeypatch.setattr(ingest_mod, "BYTES_PER_POST", 100)
+    files = []
+    for f in range(10):
+        path = tmp_path / f"part{f}.jsonl"
+        path.write_bytes(b"\n".join(_page(f * 3 + p) for p in range(3)) + b"\n")
+        files.append(path)
+    assert not bulk_load_applies(store, files[0].stat().st_size)
+    assert bulk_load_applies(store, sum(p.stat().st_size for p in files))
+    dropped, built = [], []
+    real_defer, real_rebuild = fts.defer_indexes, fts.rebuild_deferred
+    monkeypatch.setattr(fts, "defer_indexes", lambda conn: dropped.append(real_defer(conn)) or dropped[-1])
+    monkeypatch.setattr(fts, "rebuild_deferred", lambda conn: built.append(real_rebuild(conn)) or built[-1])
+    told: list[tuple] = []
+    s = ingest(store, files, progress_factory=lambda p: lambda *a: told.append((p.name, *a))).summary()
+    assert (s["read"], s["inserted"]) == (300, 300)
+    assert len(dropped) == 1 and [b for b in built if b] == dropped  # once each: before the first, after the last
+    assert [t[0] for t in told if t[-1] == "building indexes"] == ["part9.jsonl"]
+    n, names, pending, found = _state(store)
+    assert (n, pending, found) == (300, 0, 300) and not _missing(names, store)

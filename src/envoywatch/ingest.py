@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
-from typing import Protocol, Self
+from typing import BinaryIO, Protocol, Self
 
 import orjson
 from sqlalchemy import Connection, func, insert, select, update
@@ -91,7 +92,7 @@ class RejectLog:
     def write(self, r: Reject) -> None:
         if self._f is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._f = open(self.path, "ab")
+            self.path, self._f = _new_file(self.path)
         rec = {"file": r.where.source_file, "line": r.where.line, "offset": r.where.offset,
                "reason": r.reason, "raw": r.raw[:2000]}
         self._f.write(orjson.dumps(rec) + b"\n")
@@ -99,6 +100,18 @@ class RejectLog:
     def close(self) -> None:
         if self._f:
             self._f.close()
+
+
+def _new_file(path: Path) -> tuple[Path, BinaryIO]:
+    """A file of its own at `path`, or at `path` numbered -2, -3 ... when another run (the same file
+    name, in the same second) made that one already: the runs' rejects never mix."""
+    for n in itertools.count(1):
+        candidate = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+        try:
+            return candidate, open(candidate, "xb")  # noqa: SIM115 - RejectLog.close closes it
+        except FileExistsError:
+            continue
+    raise AssertionError("unreachable")
 
 
 @contextmanager
@@ -115,24 +128,45 @@ def gc_paused() -> Iterator[None]:
 
 
 def ingest_file(store: Store, path: Path, fmt: str | None = None, options: dict | None = None,
-                progress: Progress | None = None, rejects: RejectLog | None = None) -> FileResult:
-    """Ingest one file; an earlier run that stopped part-way is resumed where it committed."""
+                progress: Progress | None = None, rejects: RejectLog | None = None,
+                run: BulkRun | None = None) -> FileResult:
+    """Ingest one file; an earlier run that stopped part-way is resumed where it committed.
+
+    Alone, the file decides whether it is a bulk load; in a run of several files, `run` carries the
+    run's decision, and the last file of a bulk run builds the indexes every file loaded without.
+    """
     with gc_paused():
-        return _ingest_file(store, path, fmt, options, progress, rejects)
+        return _ingest_file(store, path, fmt, options, progress, rejects, run or BulkRun.start(store, [path]))
+
+
+@dataclass
+class BulkRun:
+    """Whether the files of one run load as one bulk load: the secondary indexes dropped before the
+    first file and built once after the last (see bulk_load_applies)."""
+
+    bulk: bool
+    left: int  # files still to load
+
+    @classmethod
+    def start(cls, store: Store, paths: list[Path]) -> BulkRun:
+        """Repair what a killed bulk load left, then decide for the files as a whole and defer the indexes."""
+        with store.write() as conn:  # indexes a killed bulk load left dropped come back first
+            fts.rebuild_deferred(conn)
+        bulk = bool(paths) and bulk_load_applies(store, sum(p.stat().st_size for p in paths))
+        if bulk:
+            with store.write() as conn:
+                fts.defer_indexes(conn)
+        return cls(bulk, len(paths))
 
 
 def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None,
-                 progress: Progress | None, rejects: RejectLog | None) -> FileResult:
+                 progress: Progress | None, rejects: RejectLog | None, run: BulkRun) -> FileResult:
     load_builtins()
     fmt = fmt or detect_format(path)
     importer = f"{fmt}@{SOURCES.get(fmt)().version}"
     size = path.stat().st_size
-    with store.write() as conn:  # indexes a killed bulk load left dropped come back first
-        fts.rebuild_deferred(conn)
-    bulk = bulk_load_applies(store, size)
-    if bulk:
-        with store.write() as conn:
-            fts.defer_indexes(conn)
+    bulk = run.bulk
+    run.left -= 1
     with ExitStack() as stack:
         # With no unfinished ingest to resume, any file starts at its first record: the reading process
         # starts at once, and hashing the file (to know it again) overlaps its first batch.
@@ -156,7 +190,7 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
                     load.write(step)
                     if progress and not step.final:
                         progress(step.offset or step.done, size if step.offset else None)
-            if bulk:
+            if bulk and run.left == 0:  # the run's last file
                 if progress:
                     progress(size, size, "building indexes")
                 with store.transaction(conn):
@@ -176,7 +210,8 @@ def _unfinished(store: Store) -> bool:
 
 
 def bulk_load_applies(store: Store, size: int) -> bool:
-    """Defer index upkeep when the file is big and would at least double the posts stored."""
+    """Defer index upkeep when the files (of `size` bytes in all) are big and would at least double the
+    posts stored."""
     expected = size // BYTES_PER_POST
     if expected < BULK_MIN_POSTS:
         return False
@@ -364,10 +399,11 @@ def ingest(store: Store, paths: list[Path], fmt: str | None = None, options: dic
     result = IngestResult()
     formats = [fmt or detect_format(p) for p in paths]  # every file is recognised before any is read
     log = RejectLog(rejects_path(store, paths[0])) if paths else None
+    run = BulkRun.start(store, paths)  # many files into a small workspace: one bulk load, one index build
     try:
         for p, f in zip(paths, formats, strict=True):
             progress = progress_factory(p) if progress_factory else None
-            fr = ingest_file(store, p, f, options, progress, log)
+            fr = ingest_file(store, p, f, options, progress, log, run)
             result.files.append(fr)
     finally:
         if log:
