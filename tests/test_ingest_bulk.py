@@ -199,16 +199,16 @@ def test_a_killed_load_through_the_reading_process_resumes_where_it_committed(st
     assert _state(store)[0] == 150 and ingest_mod._unfinished(store)
     if not seen_unfinished:
         monkeypatch.setattr(ingest_mod, "_unfinished", lambda s: False)
-    started: list[int] = []
+    started: list[list[int]] = []
     real_init = ingest_mod.ReadingProcess.__init__
 
-    def init(self, job):
-        real_init(self, job)
-        started.append(job.skip)
+    def init(self, jobs):
+        real_init(self, jobs)
+        started.append([job.skip for job in jobs])
 
     monkeypatch.setattr(ingest_mod.ReadingProcess, "__init__", init)
     resumed = ingest(store, [pages]).summary()
-    assert started == ([16] if seen_unfinished else [0, 16])
+    assert started == ([[16]] if seen_unfinished else [[0], [16]])
     assert resumed["files"][0]["resumed_from_record"] == 16
     assert (resumed["read"], resumed["inserted"], resumed["duplicates"], resumed["rejected"]) == (301, 300, 0, 1)
     assert _state(store)[0] == 300 and not ingest_mod._unfinished(store)
@@ -222,9 +222,9 @@ def test_a_new_file_is_hashed_while_the_reading_process_reads_it(store, pages, m
     order: list[str] = []
     real_init, real_hash = ingest_mod.ReadingProcess.__init__, ingest_mod.file_sha256
 
-    def init(self, job):
-        order.append(f"read from {job.skip}")
-        real_init(self, job)
+    def init(self, jobs):
+        order.append(f"read from {[job.skip for job in jobs]}")
+        real_init(self, jobs)
 
     def hashed(path):
         order.append("hash")
@@ -233,7 +233,7 @@ def test_a_new_file_is_hashed_while_the_reading_process_reads_it(store, pages, m
     monkeypatch.setattr(ingest_mod.ReadingProcess, "__init__", init)
     monkeypatch.setattr(ingest_mod, "file_sha256", hashed)
     assert ingest(store, [pages]).summary()["inserted"] == 300
-    assert order == ["read from 0", "hash"]
+    assert order == ["read from [0]", "hash"]
 
 
 def test_many_files_into_a_small_workspace_load_as_one_bulk_load(store, tmp_path, monkeypatch):
@@ -259,3 +259,88 @@ def test_many_files_into_a_small_workspace_load_as_one_bulk_load(store, tmp_path
     assert [t[0] for t in told if t[-1] == "building indexes"] == ["part9.jsonl"]
     n, names, pending, found = _state(store)
     assert (n, pending, found) == (300, 0, 300) and not _missing(names, store)
+
+
+def _parts(tmp_path, n: int = 4) -> list:
+    """n files of three pages each; the second holds a truncated line."""
+    files = []
+    for f in range(n):
+        lines = [_page(f * 3 + p) for p in range(3)]
+        if f == 1:
+            lines.insert(1, b'{"data": [{"id": "cut')
+        path = tmp_path / f"part{f}.jsonl"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        files.append(path)
+    return files
+
+
+def _rows(store) -> list[tuple]:
+    with store.read() as conn:
+        return conn.execute(select(posts.c.platform_id, posts.c.source_file, posts.c.source_line, posts.c.text,
+                                   posts.c.raw).order_by(posts.c.platform_id)).all()
+
+
+def test_one_reading_process_reads_every_file_of_a_run(tmp_path, monkeypatch):
+    """Files too small for a reading process each, but not together, are read by one, one after another:
+    the same rows, rejects and counts as reading each file in this process; a file named twice is read
+    twice (all duplicates the second time)."""
+    files = _parts(tmp_path)
+    monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", sum(p.stat().st_size for p in files) - 1)
+    started: list[int] = []
+    real_init = ingest_mod.ReadingProcess.__init__
+
+    def init(self, jobs):
+        real_init(self, jobs)
+        started.append(len(jobs))
+
+    monkeypatch.setattr(ingest_mod.ReadingProcess, "__init__", init)
+    shared = open_store(f"sqlite:///{tmp_path / 'shared.db'}")
+    s = ingest(shared, [*files, files[0]]).summary()
+    assert started == [5]
+    monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", 1 << 40)
+    alone = open_store(f"sqlite:///{tmp_path / 'alone.db'}")
+    a = ingest(alone, [*files, files[0]]).summary()
+    assert started == [5]  # no reading process the second time
+    assert [(f["read"], f["inserted"], f["duplicates"], f["rejected"]) for f in s["files"]] == \
+        [(f["read"], f["inserted"], f["duplicates"], f["rejected"]) for f in a["files"]] == \
+        [(30, 30, 0, 0), (31, 30, 0, 1), (30, 30, 0, 0), (30, 30, 0, 0), (30, 0, 30, 0)]
+    assert _rows(shared) == _rows(alone) and len(_rows(shared)) == 120
+    rejected = [orjson.loads(line) for line in open(s["rejects_file"], "rb")]
+    assert [(r["file"], r["line"]) for r in rejected] == [(str(files[1]), 2)]
+    shared.close()
+    alone.close()
+
+
+def test_a_run_whose_file_turns_out_to_resume_reads_each_file_alone_from_there(store, tmp_path, monkeypatch):
+    """An unfinished ingest the run did not see at its start (another process's): the shared reading
+    process, which started every file at its first record, stops, and the file resumes where it stopped."""
+    files = _parts(tmp_path)
+    monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 1)
+    monkeypatch.setattr(ingest_mod, "BATCH", 2)
+    real, calls = PostWriter.write_prepared, {"n": 0}
+
+    def dying(self, conn, batch):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("killed mid-file")
+        return real(self, conn, batch)
+
+    monkeypatch.setattr(PostWriter, "write_prepared", dying)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(store, [files[2]])
+    monkeypatch.setattr(PostWriter, "write_prepared", real)
+    monkeypatch.setattr(ingest_mod, "_unfinished", lambda s: False)
+    started: list[list[int]] = []
+    real_init = ingest_mod.ReadingProcess.__init__
+
+    def init(self, jobs):
+        real_init(self, jobs)
+        started.append([job.skip for job in jobs])
+
+    monkeypatch.setattr(ingest_mod.ReadingProcess, "__init__", init)
+    s = ingest(store, files).summary()
+    assert started == [[0, 0, 0, 0], [2], [0]]  # the run's, then file 3 resumed alone, then file 4
+    assert [f["resumed_from_record"] for f in s["files"]] == [0, 0, 2, 0]
+    assert (s["inserted"], s["rejected"]) == (120, 1)  # a resumed file counts its first part too
+    assert len(_rows(store)) == 120

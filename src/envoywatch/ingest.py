@@ -129,57 +129,85 @@ def gc_paused() -> Iterator[None]:
 
 def ingest_file(store: Store, path: Path, fmt: str | None = None, options: dict | None = None,
                 progress: Progress | None = None, rejects: RejectLog | None = None,
-                run: BulkRun | None = None) -> FileResult:
+                run: Run | None = None) -> FileResult:
     """Ingest one file; an earlier run that stopped part-way is resumed where it committed.
 
-    Alone, the file decides whether it is a bulk load; in a run of several files, `run` carries the
-    run's decision, and the last file of a bulk run builds the indexes every file loaded without.
+    Alone, the file is a run of its own; in a run of several files, `run` carries the run's bulk
+    decision and its reading process, and the run's last file builds the indexes the run deferred.
     """
-    with gc_paused():
-        return _ingest_file(store, path, fmt, options, progress, rejects, run or BulkRun.start(store, [path]))
+    with gc_paused(), ExitStack() as stack:
+        if run is None:
+            fmt = fmt or detect_format(path)
+            run = stack.enter_context(Run.start(store, [(path, fmt)], options))
+        return _ingest_file(store, path, fmt, options, progress, rejects, run)
+
+
+def importer_of(fmt: str) -> str:
+    """The importer (and its version) recorded with every post a format's files give."""
+    load_builtins()
+    return f"{fmt}@{SOURCES.get(fmt)().version}"
 
 
 @dataclass
-class BulkRun:
-    """Whether the files of one run load as one bulk load: the secondary indexes dropped before the
-    first file and built once after the last (see bulk_load_applies)."""
+class Run:
+    """The files of one ingest command.
+
+    Together they may be one bulk load: the secondary indexes dropped before the first file and built
+    once after the last (see bulk_load_applies). With no unfinished ingest to resume, every file starts
+    at its first record, so one reading process reads them all, one after another, from the start:
+    hashing a file (to know it again) overlaps its reading, and the reading of the next file begins
+    while this one is written.
+    """
 
     bulk: bool
     left: int  # files still to load
+    reading: ReadingProcess | None = None
 
     @classmethod
-    def start(cls, store: Store, paths: list[Path]) -> BulkRun:
-        """Repair what a killed bulk load left, then decide for the files as a whole and defer the indexes."""
+    def start(cls, store: Store, files: list[tuple[Path, str]], options: dict | None) -> Run:
         with store.write() as conn:  # indexes a killed bulk load left dropped come back first
             fts.rebuild_deferred(conn)
-        bulk = bool(paths) and bulk_load_applies(store, sum(p.stat().st_size for p in paths))
+        size = sum(p.stat().st_size for p, _ in files)
+        bulk = bool(files) and bulk_load_applies(store, size)
         if bulk:
             with store.write() as conn:
                 fts.defer_indexes(conn)
-        return cls(bulk, len(paths))
+        run = cls(bulk, len(files))
+        if files and size >= PARALLEL_MIN_BYTES and not _unfinished(store):
+            run.reading = ReadingProcess([Job(fmt, str(p), options or {}, 0, importer_of(fmt), store.dialect)
+                                          for p, fmt in files])
+        return run
+
+    def read_alone(self) -> None:
+        """A file turned out to resume part-way (another process's ingest stopped meanwhile): the shared
+        reading process, which started every file at its first record, stops; each file is read alone."""
+        if self.reading is not None:
+            self.reading.close()
+            self.reading = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.read_alone()
 
 
 def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None,
-                 progress: Progress | None, rejects: RejectLog | None, run: BulkRun) -> FileResult:
-    load_builtins()
+                 progress: Progress | None, rejects: RejectLog | None, run: Run) -> FileResult:
     fmt = fmt or detect_format(path)
-    importer = f"{fmt}@{SOURCES.get(fmt)().version}"
+    importer = importer_of(fmt)
     size = path.stat().st_size
     bulk = run.bulk
     run.left -= 1
     with ExitStack() as stack:
-        # With no unfinished ingest to resume, any file starts at its first record: the reading process
-        # starts at once, and hashing the file (to know it again) overlaps its first batch.
-        early = (stack.enter_context(ReadingProcess(Job(fmt, str(path), options or {}, 0, importer, store.dialect)))
-                 if size >= PARALLEL_MIN_BYTES and not _unfinished(store) else None)
         skip, counts, row_id = _start(store, file_sha256(path), path, importer)
         job = Job(fmt, str(path), options or {}, skip, importer, store.dialect)
-        if early is not None and skip == 0:
-            steps: Iterable[Step] = early
+        if run.reading is not None and skip != 0:
+            run.read_alone()
+        if run.reading is not None:
+            steps: Iterable[Step] = run.reading.file_steps()
         elif size >= PARALLEL_MIN_BYTES:
-            if early is not None:  # another process began this file meanwhile: read from where it stopped
-                early.close()
-            steps = stack.enter_context(ReadingProcess(job))
+            steps = stack.enter_context(ReadingProcess([job]))
         else:
             steps = steps_here(job)
         rejects = rejects or RejectLog(rejects_path(store, path))
@@ -277,31 +305,35 @@ def _records(job: Job, builder: RowBuilder) -> Iterator[tuple[int, int | None]]:
             yield builder.add(item), item.where.offset
 
 
-def _work(job: Job, queue) -> None:
-    """The worker process: every step goes to the queue; an error goes as its message."""
+def _work(jobs: list[Job], queue) -> None:
+    """The worker process: every step of every job goes to the queue; an error goes as its message."""
     gc.disable()  # as in the parent: no cycles grow with the file
     try:
-        for step in steps_here(job):
-            queue.put(step)
+        for job in jobs:
+            for step in steps_here(job):
+                queue.put(step)
     except BaseException as err:  # noqa: BLE001 - the writer raises it
         queue.put(f"{type(err).__name__}: {err}")
 
 
 class ReadingProcess:
-    """The steps of `job`, read and mapped by a second process (started at once) while this one writes.
+    """The steps of `jobs` (files, in order), read and mapped by a second process, started at once,
+    while this one writes. Each file's steps end with a final one; `file_steps` gives the next file's.
 
-    The queue holds at most QUEUE_STEPS batches, so memory stays flat however large the file.
-    Iterate it once; `close` (or leaving its `with`) stops the process if it is still running.
+    The queue holds at most QUEUE_STEPS batches, so memory stays flat however large the files.
+    `close` (or leaving its `with`) stops the process if it is still running.
     """
 
-    def __init__(self, job: Job) -> None:
-        self.job = job
+    def __init__(self, jobs: list[Job]) -> None:
+        self.jobs, self.done = jobs, 0  # files whose final step was taken
         ctx = multiprocessing.get_context("fork")  # the child inherits plugin sources; it never uses the database
         self.queue = ctx.Queue(maxsize=QUEUE_STEPS)
-        self.proc = ctx.Process(target=_work, args=(job, self.queue), name="envoywatch-ingest-reader", daemon=True)
+        self.proc = ctx.Process(target=_work, args=(jobs, self.queue), name="envoywatch-ingest-reader", daemon=True)
         self.proc.start()
 
-    def __iter__(self) -> Iterator[Step]:
+    def file_steps(self) -> Iterator[Step]:
+        """The next file's steps, its final one last."""
+        path = self.jobs[self.done].path
         while True:
             try:
                 step = self.queue.get(timeout=1.0)
@@ -311,10 +343,14 @@ class ReadingProcess:
                         f"the reading process ended without finishing (exit {self.proc.exitcode})") from None
                 continue
             if isinstance(step, str):
-                raise RuntimeError(f"reading {self.job.path} failed: {step}")  # noqa: TRY004 - an error, not a type
+                raise RuntimeError(f"reading {path} failed: {step}")  # noqa: TRY004 - an error, not a type
+            if step.final:
+                self.done += 1
             yield step
             if step.final:
                 return
+
+    __iter__ = file_steps  # a reading process of one file
 
     def close(self) -> None:
         if self.proc.is_alive():
@@ -399,12 +435,12 @@ def ingest(store: Store, paths: list[Path], fmt: str | None = None, options: dic
     result = IngestResult()
     formats = [fmt or detect_format(p) for p in paths]  # every file is recognised before any is read
     log = RejectLog(rejects_path(store, paths[0])) if paths else None
-    run = BulkRun.start(store, paths)  # many files into a small workspace: one bulk load, one index build
     try:
-        for p, f in zip(paths, formats, strict=True):
-            progress = progress_factory(p) if progress_factory else None
-            fr = ingest_file(store, p, f, options, progress, log, run)
-            result.files.append(fr)
+        with Run.start(store, list(zip(paths, formats, strict=True)), options) as run:
+            for p, f in zip(paths, formats, strict=True):
+                progress = progress_factory(p) if progress_factory else None
+                fr = ingest_file(store, p, f, options, progress, log, run)
+                result.files.append(fr)
     finally:
         if log:
             log.close()
