@@ -344,3 +344,39 @@ def test_a_run_whose_file_turns_out_to_resume_reads_each_file_alone_from_there(s
     assert [f["resumed_from_record"] for f in s["files"]] == [0, 0, 2, 0]
     assert (s["inserted"], s["rejected"]) == (120, 1)  # a resumed file counts its first part too
     assert len(_rows(store)) == 120
+
+
+def test_a_transaction_spans_files_and_a_kill_resumes_each_file_where_it_committed(store, tmp_path, monkeypatch):
+    """Small files share transactions (a commit syncs); a run killed in its third file keeps what was
+    committed, and the next run resumes the second file part-way and stores every post once."""
+    files = _parts(tmp_path)
+    commits = {"n": 0}
+    real_commit = ingest_mod._Load.commit
+
+    def counted(self):
+        commits["n"] += self.conn is not None
+        return real_commit(self)
+
+    monkeypatch.setattr(ingest_mod._Load, "commit", counted)
+    monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 1)
+    monkeypatch.setattr(ingest_mod, "COMMIT_POSTS", 40)  # commits inside the 2nd file (posts 31-60)
+    real, calls = PostWriter.write_prepared, {"n": 0}
+
+    def dying(self, conn, batch):
+        calls["n"] += 1
+        if calls["n"] == 8:  # the 2nd page of the 3rd file
+            raise KeyboardInterrupt("killed mid-run")
+        return real(self, conn, batch)
+
+    monkeypatch.setattr(PostWriter, "write_prepared", dying)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(store, files)
+    assert commits["n"] == 1 and _state(store)[0] == 40  # the 1st file and a page of the 2nd
+    monkeypatch.setattr(PostWriter, "write_prepared", real)
+    monkeypatch.setattr(ingest_mod, "COMMIT_POSTS", 10_000)
+    commits["n"] = 0
+    s = ingest(store, files).summary()
+    assert commits["n"] == 1  # four files, one transaction
+    assert [f["resumed_from_record"] for f in s["files"]] == [0, 1, 0, 0]
+    assert [(f["inserted"], f["duplicates"]) for f in s["files"]] == [(0, 30), (30, 0), (30, 0), (30, 0)]
+    assert len(_rows(store)) == 120

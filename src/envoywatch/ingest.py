@@ -7,7 +7,7 @@ import hashlib
 import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
@@ -148,20 +148,24 @@ def importer_of(fmt: str) -> str:
     return f"{fmt}@{SOURCES.get(fmt)().version}"
 
 
-@dataclass
 class Run:
-    """The files of one ingest command.
+    """The files of one ingest command, loaded through one connection.
 
     Together they may be one bulk load: the secondary indexes dropped before the first file and built
-    once after the last (see bulk_load_applies). With no unfinished ingest to resume, every file starts
-    at its first record, so one reading process reads them all, one after another, from the start:
-    hashing a file (to know it again) overlaps its reading, and the reading of the next file begins
-    while this one is written.
+    once after the last (see bulk_load_applies). A transaction may hold the end of one file and the
+    start of the next (a commit syncs; 100 small files made 100 of them). With no unfinished ingest to
+    resume, every file starts at its first record, so one reading process reads them all, one after
+    another, from the start: hashing a file (to know it again) overlaps its reading, and the reading of
+    the next file begins while this one is written.
     """
 
-    bulk: bool
-    left: int  # files still to load
-    reading: ReadingProcess | None = None
+    def __init__(self, store: Store, bulk: bool, files: int) -> None:
+        self.store, self.bulk, self.left = store, bulk, files  # files still to load
+        self.reading: ReadingProcess | None = None
+        self.writers: dict[str, PostWriter] = {}
+        self.stack = ExitStack()
+        conn = self.stack.enter_context(store.loading(CHECKPOINT_EVERY if bulk else None, rollback_journal=bulk))
+        self.load = self.stack.enter_context(_Load(store, conn))  # an error rolls back the open transaction
 
     @classmethod
     def start(cls, store: Store, files: list[tuple[Path, str]], options: dict | None) -> Run:
@@ -172,11 +176,17 @@ class Run:
         if bulk:
             with store.write() as conn:
                 fts.defer_indexes(conn)
-        run = cls(bulk, len(files))
-        if files and size >= PARALLEL_MIN_BYTES and not _unfinished(store):
-            run.reading = ReadingProcess([Job(fmt, str(p), options or {}, 0, importer_of(fmt), store.dialect)
-                                          for p, fmt in files])
+        reading = [Job(fmt, str(p), options or {}, 0, importer_of(fmt), store.dialect) for p, fmt in files] \
+            if files and size >= PARALLEL_MIN_BYTES and not _unfinished(store) else None
+        run = cls(store, bulk, len(files))
+        if reading:
+            run.reading = ReadingProcess(reading)
         return run
+
+    def writer(self, importer: str) -> PostWriter:
+        if importer not in self.writers:
+            self.writers[importer] = PostWriter(self.store, importer, fts_deferred=self.bulk)
+        return self.writers[importer]
 
     def read_alone(self) -> None:
         """A file turned out to resume part-way (another process's ingest stopped meanwhile): the shared
@@ -189,7 +199,10 @@ class Run:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.read_alone()
+        try:
+            self.stack.__exit__(*exc)
+        finally:
+            self.read_alone()
 
 
 def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None,
@@ -197,10 +210,9 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
     fmt = fmt or detect_format(path)
     importer = importer_of(fmt)
     size = path.stat().st_size
-    bulk = run.bulk
     run.left -= 1
     with ExitStack() as stack:
-        skip, counts, row_id = _start(store, file_sha256(path), path, importer)
+        skip, counts, row_id = _start(run.load.begin(), file_sha256(path), path, importer)
         job = Job(fmt, str(path), options or {}, skip, importer, store.dialect)
         if run.reading is not None and skip != 0:
             run.read_alone()
@@ -210,21 +222,19 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
             steps = stack.enter_context(ReadingProcess([job]))
         else:
             steps = steps_here(job)
-        rejects = rejects or RejectLog(rejects_path(store, path))
-        writer = PostWriter(store, importer, fts_deferred=bulk)
-        with store.loading(CHECKPOINT_EVERY if bulk else None, rollback_journal=bulk) as conn:
-            with _Load(store, conn, writer, counts, row_id, rejects) as load:  # an error rolls back the open transaction
-                for step in steps:
-                    load.write(step)
-                    if progress and not step.final:
-                        progress(step.offset or step.done, size if step.offset else None)
-            if bulk and run.left == 0:  # the run's last file
-                if progress:
-                    progress(size, size, "building indexes")
-                with store.transaction(conn):
-                    fts.rebuild_deferred(conn)
-                    if store.dialect == "postgresql":  # the load at least doubled the posts: fresh statistics
-                        conn.exec_driver_sql("ANALYZE posts")  # for the analysis that follows (a sample)
+        rejects = rejects or stack.enter_context(closing(RejectLog(rejects_path(store, path))))
+        loading = _File(run.writer(importer), counts, row_id, rejects)
+        for step in steps:
+            run.load.write(loading, step, last=run.left == 0)
+            if progress and not step.final:
+                progress(step.offset or step.done, size if step.offset else None)
+        if run.bulk and run.left == 0:  # the run's last file
+            if progress:
+                progress(size, size, "building indexes")
+            with store.transaction(run.load.conn_for_indexes()) as conn:
+                fts.rebuild_deferred(conn)
+                if store.dialect == "postgresql":  # the load at least doubled the posts: fresh statistics
+                    conn.exec_driver_sql("ANALYZE posts")  # for the analysis that follows (a sample)
     if progress:
         progress(size, size)
     return FileResult(str(path), fmt, counts, resumed_from=skip,
@@ -365,21 +375,32 @@ class ReadingProcess:
         self.close()
 
 
-class _Load:
-    """Writes one file's batches, committing every BATCH records or COMMIT_POSTS posts.
+@dataclass
+class _File:
+    """What the load needs of the file it is writing."""
 
-    Each batch also records how far the file got, in the same transaction as its posts, so a
-    commit is always an exact resume point; rejects reach the log once their batch is committed.
+    writer: PostWriter
+    counts: Counts
+    row_id: int  # its ingest_files row
+    rejects: RejectLog
+
+
+class _Load:
+    """Writes the batches of a run's files on the run's one connection, committing every BATCH records
+    or COMMIT_POSTS posts, and after the run's last file.
+
+    Each batch also records how far its file got, in the same transaction as its posts, so a commit
+    is always an exact resume point for every file; rejects reach the log once their batch is committed.
     """
 
-    def __init__(self, store: Store, conn: Connection, writer: PostWriter, counts: Counts, row_id: int,
-                 rejects: RejectLog) -> None:
-        self.store, self.writer, self.counts, self.row_id, self.rejects = store, writer, counts, row_id, rejects
+    def __init__(self, store: Store, conn: Connection) -> None:
+        self.store = store
         self.tx = ExitStack()
         self.loading = conn  # the load's one connection (Store.loading)
         self.conn: Connection | None = None  # set while a transaction is open
-        self.held: list[Reject] = []
+        self.held: list[tuple[RejectLog, Reject]] = []
         self.records = self.posts = 0  # since the last commit
+        self.fts_deferred = False
 
     def __enter__(self) -> Self:
         return self
@@ -387,46 +408,59 @@ class _Load:
     def __exit__(self, *exc) -> None:
         self.tx.__exit__(*exc)  # commits the open transaction, or rolls it back on an error
 
-    def write(self, step: Step) -> None:
+    def begin(self) -> Connection:
+        """The open transaction, begun if there is none."""
         if self.conn is None:
             self.conn = self.tx.enter_context(self.store.transaction(self.loading))
+        return self.conn
+
+    def write(self, f: _File, step: Step, last: bool) -> None:
+        conn = self.begin()
         batch = step.batch
+        self.fts_deferred = f.writer.fts_deferred
         if not batch.empty:
-            self.counts.add(self.writer.write_prepared(self.conn, batch))
-        values = {"records_done": step.done, "counts": self.counts.as_dict()}
+            f.counts.add(f.writer.write_prepared(conn, batch))
+        values = {"records_done": step.done, "counts": f.counts.as_dict()}
         if step.final:
             values.update(complete=True, finished_at=utcnow())
-        self.conn.execute(update(ingest_files).where(ingest_files.c.id == self.row_id).values(**values))
-        self.held += batch.rejects
+        conn.execute(update(ingest_files).where(ingest_files.c.id == f.row_id).values(**values))
+        self.held += [(f.rejects, r) for r in batch.rejects]
         self.records += step.records
         self.posts += step.posts
-        if step.final or self.records >= BATCH or self.posts >= COMMIT_POSTS:
+        if (step.final and last) or self.records >= BATCH or self.posts >= COMMIT_POSTS:
             self.commit()
 
     def commit(self) -> None:
-        if self.writer.fts_deferred:  # full text per transaction, while the reading process works (not after it)
+        if self.conn is None:
+            return
+        if self.fts_deferred:  # full text per transaction, while the reading process works (not after it)
             fts.sync(self.conn)
         self.tx.close()  # leaves the transaction: commits
         self.conn = None
-        for r in self.held:  # after the commit: a crash before it re-reads these records anyway
-            self.rejects.write(r)
+        for log, r in self.held:  # after the commit: a crash before it re-reads these records anyway
+            log.write(r)
         self.held, self.records, self.posts = [], 0, 0
 
+    def conn_for_indexes(self) -> Connection:
+        """The loading connection with nothing pending, for the index builds at the end."""
+        self.commit()
+        return self.loading
 
-def _start(store: Store, sha: str, path: Path, importer: str) -> tuple[int, Counts, int]:
-    with store.write() as conn:
-        row = conn.execute(select(ingest_files).where(ingest_files.c.sha256 == sha)).first()
-        if row is None:
-            new_id = conn.execute(insert(ingest_files).values(
-                sha256=sha, path=str(path), importer=importer, records_done=0, complete=False,
-                counts=Counts().as_dict(), started_at=utcnow()).returning(ingest_files.c.id)).scalar_one()
-            return 0, Counts(), new_id
-        if row.complete or row.importer != importer:  # a fresh pass: everything is a duplicate now
-            conn.execute(update(ingest_files).where(ingest_files.c.id == row.id).values(
-                records_done=0, complete=False, counts=Counts().as_dict(), importer=importer,
-                started_at=utcnow(), finished_at=None))
-            return 0, Counts(), row.id
-        return row.records_done, Counts(**(row.counts or {})), row.id
+
+def _start(conn: Connection, sha: str, path: Path, importer: str) -> tuple[int, Counts, int]:
+    """Where the file starts (records already stored), its counts so far and its ingest_files row."""
+    row = conn.execute(select(ingest_files).where(ingest_files.c.sha256 == sha)).first()
+    if row is None:
+        new_id = conn.execute(insert(ingest_files).values(
+            sha256=sha, path=str(path), importer=importer, records_done=0, complete=False,
+            counts=Counts().as_dict(), started_at=utcnow()).returning(ingest_files.c.id)).scalar_one()
+        return 0, Counts(), new_id
+    if row.complete or row.importer != importer:  # a fresh pass: everything is a duplicate now
+        conn.execute(update(ingest_files).where(ingest_files.c.id == row.id).values(
+            records_done=0, complete=False, counts=Counts().as_dict(), importer=importer,
+            started_at=utcnow(), finished_at=None))
+        return 0, Counts(), row.id
+    return row.records_done, Counts(**(row.counts or {})), row.id
 
 
 def ingest(store: Store, paths: list[Path], fmt: str | None = None, options: dict | None = None,
