@@ -3,6 +3,8 @@ second reading process giving the same counts as reading in one process."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -305,7 +307,7 @@ def test_one_reading_process_reads_every_file_of_a_run(tmp_path, monkeypatch):
         [(f["read"], f["inserted"], f["duplicates"], f["rejected"]) for f in a["files"]] == \
         [(30, 30, 0, 0), (31, 30, 0, 1), (30, 30, 0, 0), (30, 30, 0, 0), (30, 0, 30, 0)]
     assert _rows(shared) == _rows(alone) and len(_rows(shared)) == 120
-    rejected = [orjson.loads(line) for line in open(s["rejects_file"], "rb")]
+    rejected = [orjson.loads(line) for line in Path(s["rejects_file"]).read_bytes().splitlines()]
     assert [(r["file"], r["line"]) for r in rejected] == [(str(files[1]), 2)]
     shared.close()
     alone.close()

@@ -44,7 +44,6 @@ class Progress(Protocol):
     def __call__(self, done: int, total: int | None, stage: str | None = None) -> None: ...
 
 
-
 @dataclass
 class FileResult:
     path: str
@@ -108,7 +107,7 @@ def _new_file(path: Path) -> tuple[Path, BinaryIO]:
     for n in itertools.count(1):
         candidate = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
         try:
-            return candidate, open(candidate, "xb")  # noqa: SIM115 - RejectLog.close closes it
+            return candidate, open(candidate, "xb")  # RejectLog.close closes it
         except FileExistsError:
             continue
     raise AssertionError("unreachable")
@@ -165,7 +164,7 @@ class Run:
         self.writers: dict[str, PostWriter] = {}
         self.stack = ExitStack()
         conn = self.stack.enter_context(store.loading(CHECKPOINT_EVERY if bulk else None, rollback_journal=bulk))
-        self.load = self.stack.enter_context(_Load(store, conn))  # an error rolls back the open transaction
+        self.load = self.stack.enter_context(_Load(store, conn, bulk))  # an error rolls back the open transaction
 
     @classmethod
     def start(cls, store: Store, files: list[tuple[Path, str]], options: dict | None) -> Run:
@@ -223,9 +222,9 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
         else:
             steps = steps_here(job)
         rejects = rejects or stack.enter_context(closing(RejectLog(rejects_path(store, path))))
-        loading = _File(run.writer(importer), counts, row_id, rejects)
+        target = _File(run.writer(importer), counts, row_id, rejects)
         for step in steps:
-            run.load.write(loading, step, last=run.left == 0)
+            run.load.write(target, step, last=run.left == 0)
             if progress and not step.final:
                 progress(step.offset or step.done, size if step.offset else None)
         if run.bulk and run.left == 0:  # the run's last file
@@ -393,14 +392,13 @@ class _Load:
     is always an exact resume point for every file; rejects reach the log once their batch is committed.
     """
 
-    def __init__(self, store: Store, conn: Connection) -> None:
-        self.store = store
+    def __init__(self, store: Store, conn: Connection, fts_deferred: bool) -> None:
+        self.store, self.fts_deferred = store, fts_deferred  # full text per transaction (a bulk load)
         self.tx = ExitStack()
         self.loading = conn  # the load's one connection (Store.loading)
         self.conn: Connection | None = None  # set while a transaction is open
         self.held: list[tuple[RejectLog, Reject]] = []
         self.records = self.posts = 0  # since the last commit
-        self.fts_deferred = False
 
     def __enter__(self) -> Self:
         return self
@@ -417,7 +415,6 @@ class _Load:
     def write(self, f: _File, step: Step, last: bool) -> None:
         conn = self.begin()
         batch = step.batch
-        self.fts_deferred = f.writer.fts_deferred
         if not batch.empty:
             f.counts.add(f.writer.write_prepared(conn, batch))
         values = {"records_done": step.done, "counts": f.counts.as_dict()}
