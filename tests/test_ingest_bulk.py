@@ -57,6 +57,35 @@ def _missing(names: set[str], store) -> set[str]:
     return {n for n in fts.deferrable(store.dialect) if n != fts.PG_FTS_INDEX} - names
 
 
+def _killed_at(monkeypatch, call: int, store, files, message: str = "killed") -> None:
+    """Ingest `files`, killed (KeyboardInterrupt) at the writer's `call`-th batch; the writer is real again after."""
+    real, calls = PostWriter.write_prepared, {"n": 0}
+
+    def dying(self, conn, batch):
+        calls["n"] += 1
+        if calls["n"] == call:
+            raise KeyboardInterrupt(message)
+        return real(self, conn, batch)
+
+    monkeypatch.setattr(PostWriter, "write_prepared", dying)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(store, files)
+    monkeypatch.setattr(PostWriter, "write_prepared", real)
+
+
+def _readers(monkeypatch) -> list[list[int]]:
+    """The reading processes started from now on, each as the records its files start at."""
+    started: list[list[int]] = []
+    real_init = ingest_mod.ReadingProcess.__init__
+
+    def init(self, jobs):
+        real_init(self, jobs)
+        started.append([job.skip for job in jobs])
+
+    monkeypatch.setattr(ingest_mod.ReadingProcess, "__init__", init)
+    return started
+
+
 def test_bulk_load_rebuilds_every_index_and_finds_posts(store, pages, bulk, monkeypatch):
     monkeypatch.setattr(ingest_mod, "BATCH", 7)  # several transactions
     told: list[tuple] = []
@@ -73,20 +102,9 @@ def test_bulk_load_rebuilds_every_index_and_finds_posts(store, pages, bulk, monk
 def test_killed_bulk_load_is_repaired_on_open_and_resumes(store, db_url, pages, bulk, monkeypatch):
     monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 4)
     monkeypatch.setattr(ingest_mod, "BATCH", 8)
-    real, calls = PostWriter.write_prepared, {"n": 0}
-
-    def dying(self, conn, batch):
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise KeyboardInterrupt("killed mid-load")
-        return real(self, conn, batch)
-
-    monkeypatch.setattr(PostWriter, "write_prepared", dying)
-    with pytest.raises(KeyboardInterrupt):
-        ingest(store, [pages])
+    _killed_at(monkeypatch, 5, store, [pages])
     n, names, pending, _ = _state(store)
     assert n == 150 and pending == len(fts.deferrable(store.dialect)) and _missing(names, store)
-    monkeypatch.setattr(PostWriter, "write_prepared", real)
     reopened = open_store(db_url)  # the next command to open the workspace repairs it
     n, names, pending, found = _state(reopened)
     assert (n, pending, found) == (150, 0, 150) and not _missing(names, reopened)
@@ -186,29 +204,11 @@ def test_a_killed_load_through_the_reading_process_resumes_where_it_committed(st
     monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 4)
     monkeypatch.setattr(ingest_mod, "BATCH", 8)
-    real, calls = PostWriter.write_prepared, {"n": 0}
-
-    def dying(self, conn, batch):
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise KeyboardInterrupt("killed mid-load")
-        return real(self, conn, batch)
-
-    monkeypatch.setattr(PostWriter, "write_prepared", dying)
-    with pytest.raises(KeyboardInterrupt):
-        ingest(store, [pages])
-    monkeypatch.setattr(PostWriter, "write_prepared", real)
+    _killed_at(monkeypatch, 5, store, [pages])
     assert _state(store)[0] == 150 and ingest_mod._unfinished(store)
     if not seen_unfinished:
         monkeypatch.setattr(ingest_mod, "_unfinished", lambda s: False)
-    started: list[list[int]] = []
-    real_init = ingest_mod.ReadingProcess.__init__
-
-    def init(self, jobs):
-        real_init(self, jobs)
-        started.append([job.skip for job in jobs])
-
-    monkeypatch.setattr(ingest_mod.ReadingProcess, "__init__", init)
+    started = _readers(monkeypatch)
     resumed = ingest(store, [pages]).summary()
     assert started == ([[16]] if seen_unfinished else [[0], [16]])
     assert resumed["files"][0]["resumed_from_record"] == 16
@@ -288,21 +288,14 @@ def test_one_reading_process_reads_every_file_of_a_run(tmp_path, monkeypatch):
     twice (all duplicates the second time)."""
     files = _parts(tmp_path)
     monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", sum(p.stat().st_size for p in files) - 1)
-    started: list[int] = []
-    real_init = ingest_mod.ReadingProcess.__init__
-
-    def init(self, jobs):
-        real_init(self, jobs)
-        started.append(len(jobs))
-
-    monkeypatch.setattr(ingest_mod.ReadingProcess, "__init__", init)
+    started = _readers(monkeypatch)
     shared = open_store(f"sqlite:///{tmp_path / 'shared.db'}")
     s = ingest(shared, [*files, files[0]]).summary()
-    assert started == [5]
+    assert started == [[0] * 5]
     monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", 1 << 40)
     alone = open_store(f"sqlite:///{tmp_path / 'alone.db'}")
     a = ingest(alone, [*files, files[0]]).summary()
-    assert started == [5]  # no reading process the second time
+    assert started == [[0] * 5]  # no reading process the second time
     assert [(f["read"], f["inserted"], f["duplicates"], f["rejected"]) for f in s["files"]] == \
         [(f["read"], f["inserted"], f["duplicates"], f["rejected"]) for f in a["files"]] == \
         [(30, 30, 0, 0), (31, 30, 0, 1), (30, 30, 0, 0), (30, 30, 0, 0), (30, 0, 30, 0)]
@@ -320,27 +313,9 @@ def test_a_run_whose_file_turns_out_to_resume_reads_each_file_alone_from_there(s
     monkeypatch.setattr(ingest_mod, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 1)
     monkeypatch.setattr(ingest_mod, "BATCH", 2)
-    real, calls = PostWriter.write_prepared, {"n": 0}
-
-    def dying(self, conn, batch):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt("killed mid-file")
-        return real(self, conn, batch)
-
-    monkeypatch.setattr(PostWriter, "write_prepared", dying)
-    with pytest.raises(KeyboardInterrupt):
-        ingest(store, [files[2]])
-    monkeypatch.setattr(PostWriter, "write_prepared", real)
+    _killed_at(monkeypatch, 3, store, [files[2]])
     monkeypatch.setattr(ingest_mod, "_unfinished", lambda s: False)
-    started: list[list[int]] = []
-    real_init = ingest_mod.ReadingProcess.__init__
-
-    def init(self, jobs):
-        real_init(self, jobs)
-        started.append([job.skip for job in jobs])
-
-    monkeypatch.setattr(ingest_mod.ReadingProcess, "__init__", init)
+    started = _readers(monkeypatch)
     s = ingest(store, files).summary()
     assert started == [[0, 0, 0, 0], [2], [0]]  # the run's, then file 3 resumed alone, then file 4
     assert [f["resumed_from_record"] for f in s["files"]] == [0, 0, 2, 0]
@@ -362,19 +337,8 @@ def test_a_transaction_spans_files_and_a_kill_resumes_each_file_where_it_committ
     monkeypatch.setattr(ingest_mod._Load, "commit", counted)
     monkeypatch.setattr(ingest_mod, "WRITE_RECORDS", 1)
     monkeypatch.setattr(ingest_mod, "COMMIT_POSTS", 40)  # commits inside the 2nd file (posts 31-60)
-    real, calls = PostWriter.write_prepared, {"n": 0}
-
-    def dying(self, conn, batch):
-        calls["n"] += 1
-        if calls["n"] == 8:  # the 2nd page of the 3rd file
-            raise KeyboardInterrupt("killed mid-run")
-        return real(self, conn, batch)
-
-    monkeypatch.setattr(PostWriter, "write_prepared", dying)
-    with pytest.raises(KeyboardInterrupt):
-        ingest(store, files)
+    _killed_at(monkeypatch, 8, store, files)  # at the 2nd page of the 3rd file
     assert commits["n"] == 1 and _state(store)[0] == 40  # the 1st file and a page of the 2nd
-    monkeypatch.setattr(PostWriter, "write_prepared", real)
     monkeypatch.setattr(ingest_mod, "COMMIT_POSTS", 10_000)
     commits["n"] = 0
     s = ingest(store, files).summary()
