@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import pytest
 from sqlalchemy import func, select
@@ -47,7 +49,7 @@ def _count(store, table) -> int:
 def test_summary_rejects_and_idempotency(store, pages):
     first = ingest(store, [pages]).summary()
     assert (first["read"], first["inserted"], first["rejected"]) == (301, 300, 1)
-    rej = [orjson.loads(line) for line in open(first["rejects_file"], "rb")]
+    rej = [orjson.loads(line) for line in Path(first["rejects_file"]).read_bytes().splitlines()]
     assert rej[0]["line"] == 16 and rej[0]["reason"]
     second = ingest(store, [pages]).summary()
     assert (second["inserted"], second["duplicates"], second["rejected"]) == (0, 300, 1)

@@ -18,7 +18,7 @@ from envoywatch.store.writer import PostWriter
 
 def _page(p: int) -> bytes:
     tweets = [{"id": str(5000 + p * 10 + k), "text": f"embassy statement {p} {k} about trade",
-               "author_id": str(k % 4), "created_at": "2021-05-0{}T10:00:00.000Z".format(1 + k % 9),
+               "author_id": str(k % 4), "created_at": f"2021-05-0{1 + k % 9}T10:00:00.000Z",
                "lang": "en"} for k in range(10)]
     users = [{"id": str(u), "username": f"mission{u}", "name": f"Mission {u}"} for u in range(4)]
     return orjson.dumps({"data": tweets, "includes": {"users": users}})
