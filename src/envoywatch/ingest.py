@@ -134,9 +134,9 @@ def ingest_file(store: Store, path: Path, fmt: str | None = None, options: dict 
     Alone, the file is a run of its own; in a run of several files, `run` carries the run's bulk
     decision and its reading process, and the run's last file builds the indexes the run deferred.
     """
+    fmt = fmt or detect_format(path)
     with gc_paused(), ExitStack() as stack:
         if run is None:
-            fmt = fmt or detect_format(path)
             run = stack.enter_context(Run.start(store, [(path, fmt)], options))
         return _ingest_file(store, path, fmt, options, progress, rejects, run)
 
@@ -204,9 +204,8 @@ class Run:
             self.read_alone()
 
 
-def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None,
+def _ingest_file(store: Store, path: Path, fmt: str, options: dict | None,
                  progress: Progress | None, rejects: RejectLog | None, run: Run) -> FileResult:
-    fmt = fmt or detect_format(path)
     importer = importer_of(fmt)
     size = path.stat().st_size
     run.left -= 1
@@ -218,7 +217,7 @@ def _ingest_file(store: Store, path: Path, fmt: str | None, options: dict | None
         if run.reading is not None:
             steps: Iterable[Step] = run.reading.file_steps()
         elif size >= PARALLEL_MIN_BYTES:
-            steps = stack.enter_context(ReadingProcess([job]))
+            steps = stack.enter_context(ReadingProcess([job])).file_steps()
         else:
             steps = steps_here(job)
         rejects = rejects or stack.enter_context(closing(RejectLog(rejects_path(store, path))))
@@ -358,8 +357,6 @@ class ReadingProcess:
             yield step
             if step.final:
                 return
-
-    __iter__ = file_steps  # a reading process of one file
 
     def close(self) -> None:
         if self.proc.is_alive():
